@@ -1,0 +1,138 @@
+"""The retry policy: pure decisions from (what happened, attempt) to a delay or giving up.
+
+Rules, in order:
+
+* a 429 is always safe to retry: the server promises it had no effect;
+* a connection that was never established carried no request, so it is safe to retry;
+* anything that may have reached the server (a 5xx, a timeout, a dropped connection) is
+  retried only when the operation is safe to repeat (``idempotent=True``);
+* a ``Retry-After`` header (seconds or an HTTP date) is honoured; one asking for more
+  than ``max_retry_after`` seconds gives up at once, so the caller sees the error;
+* otherwise the delay is capped exponential backoff with jitter.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+from collections.abc import Mapping
+
+import attrs
+
+from ._errors import TLSError, TransportError
+
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def parse_retry_after(value: str | None, *, now: float) -> float | None:
+    """Parse a ``Retry-After`` value (delay seconds or an HTTP date) into seconds from ``now``.
+
+    ``now`` is the current Unix time. Returns ``None`` for a missing or unreadable value.
+
+    >>> parse_retry_after("3", now=0.0)
+    3.0
+    >>> parse_retry_after("Thu, 01 Jan 1970 00:00:10 GMT", now=4.0)
+    6.0
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
+
+
+def _retry_count(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{attribute.name} must be an integer >= 0, got {value!r}")
+
+
+def _fraction(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
+        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """When and how long to wait before trying a failed request again.
+
+    ``max_retries`` counts retries, not attempts: 3 means at most 4 attempts.
+
+    >>> policy = RetryPolicy(max_retries=2, backoff_initial=0.1, jitter=0.0)
+    >>> policy.delay_after_status(503, {}, attempt=0, idempotent=True, now=0.0, rand=0.5)
+    0.1
+    >>> policy.delay_after_status(503, {}, attempt=0, idempotent=False, now=0.0, rand=0.5)
+    """
+
+    max_retries: int = attrs.field(default=3, validator=_retry_count)
+    backoff_initial: float = attrs.field(default=0.2, validator=_non_negative)
+    backoff_max: float = attrs.field(default=10.0, validator=_non_negative)
+    backoff_multiplier: float = attrs.field(default=2.0, validator=_non_negative)
+    jitter: float = attrs.field(default=0.5, validator=_fraction)
+    """The share of each backoff delay that is randomized (0: none, 1: full jitter)."""
+    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+    retry_statuses: frozenset[int] = RETRYABLE_STATUSES
+
+    @classmethod
+    def never(cls) -> RetryPolicy:
+        """A policy that never retries."""
+        return cls(max_retries=0)
+
+    def backoff(self, attempt: int, rand: float) -> float:
+        """The jittered, capped exponential delay after failed attempt ``attempt`` (0-based).
+
+        ``rand`` is a uniform random number in [0, 1).
+        """
+        cap = min(self.backoff_max, self.backoff_initial * self.backoff_multiplier**attempt)
+        return cap * (1.0 - self.jitter * rand)
+
+    def delay_after_status(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        *,
+        attempt: int,
+        idempotent: bool,
+        now: float,
+        rand: float,
+    ) -> float | None:
+        """Seconds to wait before retrying after a response with ``status``, or ``None``.
+
+        ``attempt`` is the 0-based number of the attempt that just failed; ``now`` is the
+        current Unix time (for an HTTP-date ``Retry-After``).
+        """
+        if attempt >= self.max_retries or status not in self.retry_statuses:
+            return None
+        if status != 429 and not idempotent:
+            return None
+        retry_after = parse_retry_after(headers.get("Retry-After"), now=now)
+        if retry_after is not None:
+            return retry_after if retry_after <= self.max_retry_after else None
+        return self.backoff(attempt, rand)
+
+    def delay_after_error(
+        self, error: TransportError, *, attempt: int, idempotent: bool, rand: float
+    ) -> float | None:
+        """Seconds to wait before retrying after a transport failure, or ``None``."""
+        if attempt >= self.max_retries or isinstance(error, TLSError):
+            return None
+        if error.request_may_have_been_sent and not idempotent:
+            return None
+        return self.backoff(attempt, rand)

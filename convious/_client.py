@@ -1,0 +1,184 @@
+"""``ConviousClient``: one session, one token and one rate budget for the Convious APIs."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from yarl import URL
+
+from convictional_async.core import (
+    ClientMetrics,
+    Pipeline,
+    RateLimit,
+    RetryPolicy,
+    Timeout,
+    Transport,
+    shared_rate_limiter,
+)
+
+from ._auth import DEFAULT_LEEWAY, ClientCredentialsAuth
+from ._pricing import PricingAPI
+
+if TYPE_CHECKING:
+    import aiohttp
+
+DEFAULT_IDENTITY_URL = "https://identity.convious.com"
+DEFAULT_INVENTORY_URL = "https://inventory.convious.com"
+DEFAULT_PRICER_URL = "https://pricer.convious.com"
+DEFAULT_API_VERSION = "1.0.0"
+
+logger = logging.getLogger("convious")
+
+
+def _base_url(name: str, value: object) -> URL:
+    if not isinstance(value, str | URL):
+        raise ValueError(f"{name} must be a URL string, got {value!r}")
+    url = URL(str(value).rstrip("/"))
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"{name} must be an absolute http(s) URL, got {str(value)!r}")
+    if url.query_string or url.fragment:
+        raise ValueError(f"{name} must not have a query or fragment, got {str(value)!r}")
+    return url
+
+
+def _endpoint(base: URL, path: str) -> URL:
+    return URL(f"{str(base).rstrip('/')}/{path}")
+
+
+class ConviousClient:
+    """Async client for the Convious pricing stack (identity, inventory and pricer).
+
+    Use it as an async context manager, one per event loop, for the life of your app::
+
+        async with ConviousClient(client_id="...", client_secret="...") as client:
+            result = await client.pricing.get_prices(
+                cookie_id="c-123", date_from=date(2018, 4, 1), date_to=date(2018, 4, 30),
+                timezone="Europe/Amsterdam", products=[("ticket-adult", 2)])
+
+    ``identity_url``, ``inventory_url`` and ``pricer_url`` default to the real hosts;
+    point them at :class:`convious.sandbox.Sandbox` to test without an account.
+    ``api_version`` is sent as ``Accept-Version`` on every inventory and pricer request
+    (never to the token endpoint). ``rate_limit`` paces requests client-side (Convious
+    documents no limit, so there is none by default; a 429 still makes every request
+    with this credential hold off). ``session`` lets you share your own
+    ``aiohttp.ClientSession``, which the client then never closes.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        identity_url: str = DEFAULT_IDENTITY_URL,
+        inventory_url: str = DEFAULT_INVENTORY_URL,
+        pricer_url: str = DEFAULT_PRICER_URL,
+        api_version: str = DEFAULT_API_VERSION,
+        timeout: Timeout | None = None,
+        max_connections: int = 100,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | None = None,
+        token_leeway: float = DEFAULT_LEEWAY,
+        coalesce: bool = True,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        identity = _base_url("identity_url", identity_url)
+        self.inventory_url = _base_url("inventory_url", inventory_url)
+        self.pricer_url = _base_url("pricer_url", pricer_url)
+        self.identity_url = identity
+        if not isinstance(api_version, str) or not api_version.strip():
+            raise ValueError("api_version must be a non-empty string such as '1.0.0'")
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise ValueError("rate_limit must be a RateLimit or None")
+        retry = retry if retry is not None else RetryPolicy()
+        if not isinstance(retry, RetryPolicy):
+            raise ValueError("retry must be a RetryPolicy")
+        self.api_version = api_version
+        self.metrics = ClientMetrics()
+        """Counters of what this client has sent (requests, retries, token requests...)."""
+        self._transport = Transport(
+            timeout=timeout,
+            max_connections=max_connections,
+            user_agent="convictional-async (convious)",
+            session=session,
+        )
+        self._auth = ClientCredentialsAuth(
+            client_id,
+            client_secret,
+            token_url=_endpoint(identity, "oauth/token/"),
+            pipeline=Pipeline(self._transport, retry=retry, logger=logger),
+            metrics=self.metrics,
+            leeway=token_leeway,
+        )
+        fingerprint = hashlib.sha256(f"convious\0{identity}\0{client_id}".encode()).hexdigest()
+        self.rate_limiter = shared_rate_limiter(f"convious:{fingerprint[:32]}", rate_limit)
+        """The limiter shared by every client in this process using the same credential."""
+        self._pipeline = Pipeline(
+            self._transport,
+            retry=retry,
+            auth=self._auth,
+            rate_limiter=self.rate_limiter,
+            metrics=self.metrics,
+            logger=logger,
+        )
+        api_headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "Accept-Version": api_version,
+        }
+        self.pricing = PricingAPI(
+            self._pipeline,
+            url=_endpoint(self.pricer_url, "api/price/rtp"),
+            headers=api_headers,
+            coalesce=coalesce,
+        )
+        """Real-time price lookups."""
+
+    @classmethod
+    def from_env(cls, **options: Any) -> ConviousClient:
+        """A client from ``CONVIOUS_CLIENT_ID`` / ``CONVIOUS_CLIENT_SECRET`` (and optional
+        ``CONVIOUS_IDENTITY_URL``, ``CONVIOUS_INVENTORY_URL``, ``CONVIOUS_PRICER_URL``)."""
+        missing = [
+            n for n in ("CONVIOUS_CLIENT_ID", "CONVIOUS_CLIENT_SECRET") if not os.environ.get(n)
+        ]
+        if missing:
+            raise ValueError(f"set {' and '.join(missing)} to use real credentials")
+        for option in ("identity_url", "inventory_url", "pricer_url"):
+            value = os.environ.get(f"CONVIOUS_{option.upper()}")
+            if value and option not in options:
+                options[option] = value
+        return cls(
+            os.environ["CONVIOUS_CLIENT_ID"], os.environ["CONVIOUS_CLIENT_SECRET"], **options
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ConviousClient(client_id={self._auth.client_id!r}, "
+            f"pricer_url='{self.pricer_url}', api_version={self.api_version!r})"
+        )
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` was called."""
+        return self._transport.closed
+
+    async def __aenter__(self) -> Self:
+        await self._transport.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop any token request in flight and close the session (if the client made
+        it). Safe to call more than once."""
+        await self._auth.aclose()
+        await self._transport.aclose()

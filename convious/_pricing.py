@@ -1,0 +1,128 @@
+"""Real-time price lookups: ``POST {pricer_url}/api/price/rtp``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from yarl import URL
+
+from convictional_async.core import Coalescer, Pipeline
+
+from ._models import PriceRequest, PriceResult, ProductQuantity
+from ._serialization import decode_response, encode
+
+ProductSpec = ProductQuantity | tuple[str, int]
+"""A product to price: ``ProductQuantity`` or ``(product_reference, number_of_items)``."""
+
+
+def _product(spec: object) -> ProductQuantity:
+    if isinstance(spec, ProductQuantity):
+        return spec
+    if isinstance(spec, tuple) and len(spec) == 2:
+        return ProductQuantity(product_reference=spec[0], number_of_items=spec[1])
+    raise ValueError(
+        f"each product must be a ProductQuantity or a (reference, number_of_items) pair, "
+        f"got {spec!r}"
+    )
+
+
+def price_request(
+    *,
+    cookie_id: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    timezone: str,
+    products: Iterable[ProductSpec],
+    times: Iterable[dt.time] | None = None,
+    ip: str | None = None,
+) -> PriceRequest:
+    """Build and validate a lookup; raises ``ValueError`` for anything the API would reject."""
+    if isinstance(products, str | bytes) or not isinstance(products, Iterable):
+        raise ValueError(f"products must be a sequence of products, got {products!r}")
+    if times is not None and (isinstance(times, str | bytes) or not isinstance(times, Iterable)):
+        raise ValueError(f"times must be a sequence of datetime.time or None, got {times!r}")
+    return PriceRequest(
+        cookie_id=cookie_id,
+        ip=ip,
+        date_from=date_from,
+        date_to=date_to,
+        timezone=timezone,
+        products=tuple(_product(spec) for spec in products),
+        times=None if times is None else tuple(times),
+    )
+
+
+class PricingAPI:
+    """The Convious pricer; reach it as ``client.pricing``.
+
+    Lookups are read-only, so they are retried after 5xx responses and dropped
+    connections, and identical lookups in flight at the same moment share one request.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        url: URL,
+        headers: Mapping[str, str],
+        coalesce: bool = True,
+    ) -> None:
+        self._pipeline = pipeline
+        self._url = url
+        self._headers = dict(headers)
+        self._coalescer: Coalescer[PriceResult] | None = (
+            Coalescer(pipeline.metrics) if coalesce else None
+        )
+
+    def __repr__(self) -> str:
+        return f"<PricingAPI {self._url}>"
+
+    async def get_prices(
+        self,
+        *,
+        cookie_id: str,
+        date_from: dt.date,
+        date_to: dt.date,
+        timezone: str,
+        products: Iterable[ProductSpec],
+        times: Iterable[dt.time] | None = None,
+        ip: str | None = None,
+    ) -> PriceResult:
+        """Per-item prices for each product, day in ``date_from..date_to`` and start time.
+
+        ``cookie_id`` must be the visitor's cookie id given to the Convious analytics
+        script (see :mod:`convious.analytics`); ``times=None`` asks for one price per day.
+        Raises ``ValueError`` before any traffic when an argument is invalid.
+
+        Example::
+
+            result = await client.pricing.get_prices(
+                cookie_id="c-123", date_from=date(2018, 4, 1), date_to=date(2018, 4, 30),
+                timezone="Europe/Amsterdam", products=[("ticket-adult", 2)],
+                times=[time(10), time(10, 30)])
+            result.price("ticket-adult", date(2018, 4, 1), time(10))  # Decimal('14.89')
+        """
+        request = price_request(
+            cookie_id=cookie_id,
+            date_from=date_from,
+            date_to=date_to,
+            timezone=timezone,
+            products=products,
+            times=times,
+            ip=ip,
+        )
+        return await self.send(request)
+
+    async def send(self, request: PriceRequest) -> PriceResult:
+        """Look up prices for an already built :class:`PriceRequest`."""
+        body = encode(request)
+        if self._coalescer is None:
+            return await self._fetch(body)
+        return await self._coalescer.run(body, lambda: self._fetch(body))
+
+    async def _fetch(self, body: bytes) -> PriceResult:
+        response = await self._pipeline.send(
+            "POST", self._url, headers=self._headers, body=body, idempotent=True
+        )
+        return decode_response(response, PriceResult)

@@ -1,0 +1,38 @@
+"""Convious JSON: the only convious module that encodes or decodes the wire format.
+
+msgspec encodes the request structs exactly (explicit ``null``s, decimals as strings,
+``YYYY-MM-DD`` dates, ``HH:MM:SS`` times) and decodes responses straight into the typed
+result structs. Its errors become the SDK's :class:`ResponseDecodeError` here and
+nowhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+from convictional_async.core import Response
+
+T = TypeVar("T")
+
+_encoder = msgspec.json.Encoder()
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def encode(value: Any) -> bytes:
+    """A struct (or builtins) -> compact JSON bytes."""
+    return _encoder.encode(value)
+
+
+def decode_response(response: Response, cls: type[T]) -> T:
+    """Decode a response body into ``cls``, or raise :class:`ResponseDecodeError`."""
+    decoder = _decoders.get(cls)
+    if decoder is None:
+        decoder = _decoders[cls] = msgspec.json.Decoder(cls)
+    try:
+        return decoder.decode(response.body)  # type: ignore[no-any-return]
+    except msgspec.ValidationError as exc:
+        raise response.decode_error(f"the response does not match {cls.__name__}: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise response.decode_error(f"the response body is not valid JSON ({exc})") from exc
