@@ -55,12 +55,18 @@ def test_transport_and_status_errors_are_separate_branches():
 @pytest.mark.parametrize(
     ("body", "expected"),
     [
-        ({"errors": {"qty": ["must be > 0"], "general": ["nope"]}}, {"qty": ["must be > 0"], "general": ["nope"]}),
+        (
+            {"errors": {"qty": ["must be > 0"], "general": ["nope"]}},
+            {"qty": ["must be > 0"], "general": ["nope"]},
+        ),
         ({"errors": {"qty": "single message"}}, {"qty": ["single message"]}),
         ({"error": "a message"}, {"general": ["a message"]}),
         ({"data": None, "error": [{"message": "A description."}]}, {"general": ["A description."]}),
         ({"data": [], "error": []}, {}),
-        ({"error": "invalid_client", "error_description": "bad secret"}, {"general": ["invalid_client: bad secret"]}),
+        (
+            {"error": "invalid_client", "error_description": "bad secret"},
+            {"general": ["invalid_client: bad secret"]},
+        ),
         ({"detail": "Not found."}, {"general": ["Not found."]}),
         (["not", "an", "object"], {}),
         ("plain text", {}),
@@ -73,11 +79,15 @@ def test_normalize_every_known_shape(body, expected):
 
 
 def response(status, body: bytes, headers=None):
-    return Response(status, headers or {"X-Request-ID": "req-9"}, body, "POST", "https://api.example/x")
+    return Response(
+        status, headers or {"X-Request-ID": "req-9"}, body, "POST", "https://api.example/x"
+    )
 
 
 def test_status_error_carries_status_request_id_and_errors():
-    error = status_error(response(422, b'{"errors": {"inventoryQuantity": ["must be greater than 0"]}}'))
+    error = status_error(
+        response(422, b'{"errors": {"inventoryQuantity": ["must be greater than 0"]}}')
+    )
     assert isinstance(error, UnprocessableEntityError)
     assert error.status == 422
     assert error.request_id == "req-9"
@@ -111,6 +121,9 @@ def test_secrets_are_scrubbed_from_status_errors():
 
 
 def test_urls_in_errors_hide_credentials():
-    assert redact_url("https://u:p@h/x?api_key=abc&page=1") == "https://[REDACTED]@h/x?api_key=[REDACTED]&page=1"
+    assert (
+        redact_url("https://u:p@h/x?api_key=abc&page=1")
+        == "https://[REDACTED]@h/x?api_key=[REDACTED]&page=1"
+    )
     error = TransportError("boom", method="GET", url="https://h/x?token=abc")
     assert "abc" not in str(error)

@@ -153,7 +153,9 @@ async def test_dropped_connection_is_retried_only_when_idempotent(mock_http, tra
     mock_http.post(str(URL_), exception=aiohttp.ServerDisconnectedError())
     mock_http.post(str(URL_), status=200, body=b"{}")
     pipeline, sleeps = make_pipeline(transport)
-    assert (await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=True)).status == 200
+    assert (
+        await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=True)
+    ).status == 200
     mock_http.post(str(URL_), exception=aiohttp.ServerDisconnectedError())
     with pytest.raises(ConnectionLost):
         await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=False)
@@ -165,7 +167,9 @@ async def test_401_refreshes_once_and_replays_once(mock_http, transport):
     mock_http.post(str(URL_), status=200, body=b"{}")
     auth = FakeAuth()
     pipeline, sleeps = make_pipeline(transport, auth=auth)
-    assert (await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=False)).status == 200
+    assert (
+        await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=False)
+    ).status == 200
     assert auth.refreshes == 1
     assert sleeps == []
     sent = [call.kwargs["headers"]["Authorization"] for call in mock_http.requests[("POST", URL_)]]

@@ -36,23 +36,30 @@ def test_reset_as_a_unix_timestamp_becomes_seconds_from_now():
 
 
 def test_429_pause_prefers_retry_after_then_reset_then_default():
-    assert RateLimitHeaders.parse({"Retry-After": "3", "X-RateLimit-Reset": "9"}, now=0).pause(
-        429, default=1.0
-    ) == 3.0
+    assert (
+        RateLimitHeaders.parse({"Retry-After": "3", "X-RateLimit-Reset": "9"}, now=0).pause(
+            429, default=1.0
+        )
+        == 3.0
+    )
     assert RateLimitHeaders.parse({"X-RateLimit-Reset": "9"}, now=0).pause(429, default=1.0) == 9.0
     assert RateLimitHeaders.parse({}, now=0).pause(429, default=1.5) == 1.5
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "inf", ""])
 def test_garbage_headers_are_ignored(value):
-    info = RateLimitHeaders.parse({"X-Rate-Limit-Limit": value, "X-RateLimit-Remaining": value}, now=0)
+    info = RateLimitHeaders.parse(
+        {"X-Rate-Limit-Limit": value, "X-RateLimit-Remaining": value}, now=0
+    )
     assert info.limit is None
     assert info.remaining is None
 
 
-@pytest.mark.parametrize("kwargs", [{"max_requests": 0}, {"max_requests": -1}, {"max_requests": 5, "period": 0}])
+@pytest.mark.parametrize(
+    "kwargs", [{"max_requests": 0}, {"max_requests": -1}, {"max_requests": 5, "period": 0}]
+)
 def test_invalid_limit_is_a_value_error(kwargs):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"max_requests|period"):
         RateLimit(**kwargs)
 
 

@@ -1,0 +1,113 @@
+"""The ``convious`` command: ``convious demo`` (the main job) and ``convious sandbox``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from ._demo import DemoOptions, main_demo
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="convious", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run thousands of concurrent price lookups (embedded sandbox by default)",
+        description="Run concurrent price lookups through the SDK and print a summary. "
+        "With --real, use CONVIOUS_CLIENT_ID / CONVIOUS_CLIENT_SECRET against the real API.",
+    )
+    demo.add_argument("--lookups", type=int, default=None, help="default 3000 (50 with --real)")
+    demo.add_argument("--concurrency", type=int, default=None, help="default 200 (10 with --real)")
+    demo.add_argument("--real", action="store_true", help="use the real Convious API")
+    demo.add_argument(
+        "--products",
+        default=os.environ.get("CONVIOUS_DEMO_PRODUCTS", ""),
+        help="comma-separated product references (required with --real; "
+        "default $CONVIOUS_DEMO_PRODUCTS)",
+    )
+    demo.add_argument("--error-rate", type=float, default=0.02, help="sandbox 503 rate")
+    demo.add_argument("--drop-rate", type=float, default=0.005, help="sandbox dropped connections")
+    demo.add_argument("--latency", type=float, default=0.002, help="sandbox latency in seconds")
+    demo.add_argument("--no-revoke", action="store_true", help="do not revoke tokens halfway")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("-v", "--verbose", action="store_true", help="log every HTTP attempt")
+
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="run the Convious sandbox server until interrupted",
+        description="Serve the local Convious emulator (identity, inventory and pricer).",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8080)
+    sandbox.add_argument("--expires-in", type=int, default=None, help="token lifetime (s)")
+    sandbox.add_argument("--latency", type=float, default=0.0)
+    sandbox.add_argument("--error-rate", type=float, default=0.0)
+    sandbox.add_argument("--drop-rate", type=float, default=0.0)
+    sandbox.add_argument("--throttle-rate", type=float, default=0.0)
+    return parser
+
+
+def _demo(args: argparse.Namespace) -> int:
+    if args.verbose:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    options = DemoOptions(
+        lookups=args.lookups or (50 if args.real else 3000),
+        concurrency=args.concurrency or (10 if args.real else 200),
+        real=args.real,
+        products=tuple(p.strip() for p in args.products.split(",") if p.strip()),
+        error_rate=args.error_rate,
+        drop_rate=args.drop_rate,
+        latency=args.latency,
+        revoke_halfway=not args.no_revoke,
+        seed=args.seed,
+    )
+    return main_demo(options)
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    from .sandbox import Faults, Sandbox, SandboxConfig, serve
+
+    config = SandboxConfig(token_expires_in=args.expires_in)
+    faults = Faults(
+        latency=args.latency,
+        error_rate=args.error_rate,
+        drop_rate=args.drop_rate,
+        throttle_rate=args.throttle_rate,
+    )
+
+    def ready(sandbox: Sandbox) -> None:
+        options = sandbox.client_options()
+        print(f"Convious sandbox listening on {sandbox.url}", flush=True)
+        print(
+            f"  client_id={options['client_id']} client_secret={options['client_secret']} "
+            "(sandbox-only credentials)",
+            flush=True,
+        )
+        print(f"  admin: {sandbox.url}/_sandbox/stats; Ctrl-C to stop", flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve(config, host=args.host, port=args.port, faults=faults, on_ready=ready))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``convious`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "demo":
+            return _demo(args)
+        return _sandbox(args)
+    except ValueError as exc:
+        print(f"convious: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

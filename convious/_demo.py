@@ -1,0 +1,305 @@
+"""The main job: thousands of concurrent price lookups through the SDK, with a summary.
+
+Against the embedded sandbox (the default) it seeds a small ticketing catalogue, injects
+the faults a real network has (some 503s, some dropped connections, a little latency),
+revokes every token halfway through, and shows the SDK riding through all of it. With
+``real=True`` it runs the same kind of lookups against the real Convious API using the
+credentials in ``CONVIOUS_CLIENT_ID`` / ``CONVIOUS_CLIENT_SECRET``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AsyncExitStack
+from datetime import date, timedelta
+from datetime import time as clock_time
+from decimal import Decimal
+from typing import Any, TextIO
+
+import attrs
+
+from convictional_async.core import SDKError
+
+from ._client import ConviousClient
+from ._models import PriceRequest, PriceResult
+from ._pricing import price_request
+
+CATALOGUE: tuple[tuple[str, str, str, str, int | None], ...] = (
+    # reference, name, min accepted, max accepted, availability (None: unlimited)
+    ("adult", "Adult day ticket", "12.50", "24.00", 400),
+    ("child", "Child day ticket", "8.00", "15.00", 300),
+    ("senior", "Senior day ticket", "10.00", "19.00", None),
+    ("family", "Family pass (2+2)", "40.00", "72.00", 60),
+    ("evening", "Evening entry", "9.00", "16.00", None),
+    ("vip", "VIP guided tour", "45.00", "90.00", 12),
+)
+SLOTS = tuple(clock_time(h, m) for h, m in ((10, 0), (11, 30), (13, 0), (14, 30), (16, 0)))
+
+
+@attrs.frozen(kw_only=True)
+class DemoOptions:
+    """What the demo runs."""
+
+    lookups: int = 3000
+    concurrency: int = 200
+    real: bool = False
+    products: tuple[str, ...] = ()
+    error_rate: float = 0.02
+    drop_rate: float = 0.005
+    latency: float = 0.002
+    revoke_halfway: bool = True
+    seed: int = 7
+    timezone: str = "Europe/Amsterdam"
+
+    def __attrs_post_init__(self) -> None:
+        if self.lookups < 1 or self.concurrency < 1:
+            raise ValueError("lookups and concurrency must be at least 1")
+        if self.real and not self.products:
+            raise ValueError("the real API needs --products: references from your catalogue")
+
+
+@attrs.frozen(kw_only=True)
+class DemoSummary:
+    """What happened, for the printed summary and for tests."""
+
+    target: str
+    succeeded: int
+    failed: int
+    errors: dict[str, int]
+    prices: int
+    wall_seconds: float
+    latencies_ms: tuple[float, ...]
+    metrics: dict[str, int]
+    server: dict[str, Any]
+    sample: tuple[tuple[str, str, str], ...]
+
+    @property
+    def throughput(self) -> float:
+        """Lookups per second."""
+        return (self.succeeded + self.failed) / self.wall_seconds if self.wall_seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        """A latency percentile in milliseconds."""
+        if not self.latencies_ms:
+            return 0.0
+        if len(self.latencies_ms) == 1:
+            return self.latencies_ms[0]
+        return statistics.quantiles(self.latencies_ms, n=1000, method="inclusive")[
+            min(998, max(0, round(q * 1000) - 1))
+        ]
+
+
+def plan_lookups(options: DemoOptions, references: Sequence[str]) -> list[PriceRequest]:
+    """A reproducible mix of visitor lookups: calendars, single days, carts of 1-3 products.
+
+    About one lookup in twenty repeats a recent one exactly (a visitor reloading the
+    page), which is what the SDK's coalescing of identical in-flight lookups is for.
+    """
+    rng = random.Random(options.seed)
+    start = date.today() + timedelta(days=1)
+    planned: list[PriceRequest] = []
+    for index in range(options.lookups):
+        if planned and rng.random() < 0.05:
+            planned.append(planned[max(0, len(planned) - rng.randint(1, 20))])
+            continue
+        first = start + timedelta(days=rng.randrange(60))
+        span = rng.choice((1, 1, 1, 7, 14, 30))
+        times = None if rng.random() < 0.4 else sorted(rng.sample(SLOTS, rng.randint(1, 3)))
+        cart = rng.sample(list(references), min(len(references), rng.randint(1, 3)))
+        planned.append(
+            price_request(
+                cookie_id=f"visitor-{index % 997}",
+                date_from=first,
+                date_to=first + timedelta(days=span - 1),
+                timezone=options.timezone,
+                products=[(reference, rng.randint(1, 4)) for reference in cart],
+                times=times,
+                ip=f"198.51.100.{rng.randrange(1, 255)}",
+            )
+        )
+    return planned
+
+
+class Progress:
+    """A one-line progress bar on a terminal, or a line per quarter elsewhere."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self._total = total
+        self._stream = stream
+        self._tty = stream.isatty()
+        self._started = time.perf_counter()
+        self._last_quarter = 0
+        self._last_draw = 0.0
+        self.done = 0
+
+    def advance(self) -> None:
+        """Count one finished lookup and redraw when due."""
+        self.done += 1
+        now = time.perf_counter()
+        if self._tty:
+            if now - self._last_draw >= 0.1 or self.done == self._total:
+                self._last_draw = now
+                filled = 30 * self.done // self._total
+                rate = self.done / max(now - self._started, 1e-9)
+                self._stream.write(
+                    f"\r  [{'#' * filled}{'.' * (30 - filled)}] "
+                    f"{self.done}/{self._total} lookups  {rate:,.0f}/s"
+                )
+                if self.done == self._total:
+                    self._stream.write("\n")
+                self._stream.flush()
+        elif (quarter := 4 * self.done // self._total) > self._last_quarter:
+            self._last_quarter = quarter
+            self._stream.write(f"  {self.done}/{self._total} lookups done\n")
+            self._stream.flush()
+
+
+async def run_demo(options: DemoOptions, *, progress: TextIO | None = None) -> DemoSummary:
+    """Run the workload and return its summary."""
+    async with AsyncExitStack() as stack:
+        sandbox: Any = None
+        if options.real:
+            client = ConviousClient.from_env()
+            references: Sequence[str] = options.products
+            target = str(client.pricer_url)
+        else:
+            from .sandbox import Faults, Sandbox
+
+            faults = Faults(
+                latency=options.latency,
+                latency_jitter=options.latency,
+                error_rate=options.error_rate,
+                drop_rate=options.drop_rate,
+            )
+            sandbox = await stack.enter_async_context(Sandbox(faults=faults))
+            for reference, name, low, high, availability in CATALOGUE:
+                sandbox.add_product(
+                    reference,
+                    name,
+                    min_accepted_price=low,
+                    max_accepted_price=high,
+                    availability=availability,
+                )
+            references = options.products or tuple(entry[0] for entry in CATALOGUE)
+            client = ConviousClient(**sandbox.client_options())
+            target = f"the embedded sandbox at {sandbox.url}"
+        await stack.enter_async_context(client)
+        requests = plan_lookups(options, references)
+        bar = Progress(len(requests), progress or sys.stderr)
+        revoke_at = len(requests) // 2 if sandbox is not None and options.revoke_halfway else -1
+        return await _run(client, requests, options, bar, target, sandbox, revoke_at)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _run(
+    client: ConviousClient,
+    requests: list[PriceRequest],
+    options: DemoOptions,
+    bar: Progress,
+    target: str,
+    sandbox: Any,
+    revoke_at: int,
+) -> DemoSummary:
+    semaphore = asyncio.Semaphore(options.concurrency)
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    results: list[PriceResult] = []
+
+    async def lookup(request: PriceRequest) -> None:
+        async with semaphore:
+            started = time.perf_counter()
+            try:
+                results.append(await client.pricing.send(request))
+            except SDKError as exc:
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            else:
+                latencies.append((time.perf_counter() - started) * 1000.0)
+            finally:
+                bar.advance()
+                if bar.done == revoke_at:
+                    sandbox.revoke_tokens()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(lookup(request) for request in requests))
+    wall = time.perf_counter() - started
+    sample: list[tuple[str, str, str]] = []
+    if results:
+        first = results[0].prices[0]
+        when = first.price_date.isoformat() + (
+            f" {first.price_time.isoformat('minutes')}" if first.price_time else " (all day)"
+        )
+        sample = [(p.product_reference, when, _money(p.price)) for p in first.products]
+    return DemoSummary(
+        target=target,
+        succeeded=len(results),
+        failed=sum(errors.values()),
+        errors=errors,
+        prices=sum(len(timed.products) for result in results for timed in result.prices),
+        wall_seconds=wall,
+        latencies_ms=tuple(latencies),
+        metrics=client.metrics.as_dict(),
+        server=sandbox.state.stats() if sandbox is not None else {},
+        sample=tuple(sample),
+    )
+
+
+def _money(value: Decimal) -> str:
+    return f"EUR {value:.2f}"
+
+
+def format_summary(summary: DemoSummary) -> str:
+    """The human-readable summary."""
+    m = summary.metrics
+    lines = [
+        f"Convious price lookups against {summary.target}",
+        f"  lookups          {summary.succeeded:,} ok, {summary.failed:,} failed"
+        + (f" {summary.errors}" if summary.errors else ""),
+        f"  prices returned  {summary.prices:,} (per product, day and start time)",
+        f"  wall time        {summary.wall_seconds:.2f} s ({summary.throughput:,.0f} lookups/s)",
+        f"  latency          p50 {summary.percentile(0.5):.1f} ms, p90 "
+        f"{summary.percentile(0.9):.1f} ms, p99 {summary.percentile(0.99):.1f} ms",
+        f"  HTTP requests    {m['attempts']:,} to the pricer, {m['token_requests']} token "
+        f"request(s)",
+        f"  retries          {m['retries']:,} (after 5xx responses and dropped connections)",
+        f"  401 replays      {m['auth_replays']:,} (one re-login, then each rejected call "
+        f"replayed once)",
+        f"  coalesced        {m['coalesced']:,} identical lookups answered by one already in "
+        f"flight",
+    ]
+    if summary.server:
+        lines.append(f"  sandbox saw      {_server_line(summary.server)}")
+    for reference, when, price in summary.sample:
+        lines.append(f"  sample price     {reference} on {when}: {price} per item")
+    return "\n".join(lines)
+
+
+def _server_line(stats: dict[str, Any]) -> str:
+    requests = stats.get("requests_by_endpoint") or {}
+    parts = [
+        f"{count:,} {endpoint} requests"
+        for endpoint, count in sorted(requests.items())
+        if endpoint != "token"
+    ]
+    parts.append(f"{stats.get('token_requests', 0)} token requests")
+    faults = stats.get("faults_injected") or {}
+    if isinstance(faults, dict) and faults:
+        parts.append("faults injected: " + ", ".join(f"{k} {v}" for k, v in sorted(faults.items())))
+    return "; ".join(parts)
+
+
+def main_demo(options: DemoOptions, *, out: Callable[[str], None] = print) -> int:
+    """Run the demo from a command line; the exit status is 0 only if every lookup worked."""
+    mode = "the real Convious API" if options.real else "the embedded sandbox"
+    print(
+        f"Running {options.lookups:,} price lookups, {options.concurrency} at a time, "
+        f"against {mode}...",
+        file=sys.stderr,
+    )
+    summary = asyncio.run(run_demo(options))
+    out(format_summary(summary))
+    return 0 if summary.failed == 0 else 1

@@ -1,0 +1,184 @@
+"""Transport: session lifecycle and the one place aiohttp errors are translated."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from unittest import mock
+
+import aiohttp
+import pytest
+from aiohttp import web
+from yarl import URL
+
+from convictional_async.core import (
+    ConnectError,
+    ConnectionLost,
+    RequestTimeout,
+    Timeout,
+    TLSError,
+    Transport,
+    TransportError,
+    translate_error,
+)
+
+
+@pytest.fixture
+async def local_server():
+    """A real aiohttp.web server on 127.0.0.1 with a few behaviours."""
+
+    async def ok(request: web.Request) -> web.Response:
+        return web.json_response(
+            {"echo": (await request.read()).decode(), "ua": request.headers.get("User-Agent")},
+            headers={"X-Request-ID": "srv-1"},
+        )
+
+    release = asyncio.Event()
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.wait_for(release.wait(), 5)
+        return web.Response()
+
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/ok")
+
+    app = web.Application()
+    app.router.add_post("/ok", ok)
+    app.router.add_post("/slow", slow)
+    app.router.add_post("/redirect", redirect)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield URL(f"http://127.0.0.1:{port}")
+    release.set()
+    await runner.cleanup()
+
+
+async def test_send_reads_the_whole_response(local_server):
+    transport = Transport()
+    try:
+        response = await transport.send("POST", local_server / "ok", {}, b"hello")
+    finally:
+        await transport.aclose()
+    assert response.status == 200
+    assert response.request_id == "srv-1"
+    assert b'"echo":"hello"' in response.body.replace(b" ", b"")
+    assert b"convictional-async" in response.body
+
+
+async def test_redirects_are_not_followed(local_server):
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(session=session)
+        response = await transport.send("POST", local_server / "redirect", {}, b"")
+    assert response.status == 302
+
+
+async def test_aclose_is_idempotent_and_closes_only_its_own_session(local_server):
+    transport = Transport()
+    await transport.send("POST", local_server / "ok", {}, b"")
+    await transport.aclose()
+    await transport.aclose()
+    assert transport.closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await transport.send("POST", local_server / "ok", {}, b"")
+
+
+async def test_a_user_session_is_used_but_never_closed(local_server):
+    async with aiohttp.ClientSession() as session:
+        transport = Transport(session=session)
+        await transport.send("POST", local_server / "ok", {}, b"")
+        await transport.aclose()
+        assert not session.closed
+        async with session.post(local_server / "ok") as response:
+            assert response.status == 200
+
+
+async def test_session_is_created_lazily_inside_the_loop():
+    transport = Transport()  # constructing outside any request creates no session
+    assert "open" in repr(transport)
+    await transport.open()
+    await transport.aclose()
+
+
+def test_a_transport_is_bound_to_one_event_loop():
+    transport = Transport()
+
+    async def use():
+        await transport.open()
+
+    asyncio.run(use())
+    with pytest.raises(RuntimeError, match="event loop"):
+        asyncio.run(use())
+    asyncio.run(transport.aclose())
+
+
+async def test_connection_refused_is_a_connect_error():
+    transport = Transport()
+    try:
+        with pytest.raises(ConnectError) as caught:
+            await transport.send("POST", URL("http://127.0.0.1:9/x"), {}, b"")
+    finally:
+        await transport.aclose()
+    assert not caught.value.request_may_have_been_sent
+    assert isinstance(caught.value.__cause__, aiohttp.ClientConnectorError)
+
+
+async def test_read_timeout_is_a_request_timeout(local_server):
+    transport = Transport(timeout=Timeout(total=0.2))
+    try:
+        with pytest.raises(RequestTimeout):
+            await transport.send("POST", local_server / "slow", {}, b"")
+    finally:
+        await transport.aclose()
+
+
+async def test_cancellation_is_never_swallowed(local_server):
+    transport = Transport()
+    try:
+        task = asyncio.create_task(transport.send("POST", local_server / "slow", {}, b""))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        await transport.aclose()
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        (aiohttp.ServerDisconnectedError(), ConnectionLost),
+        (aiohttp.ClientPayloadError("truncated"), ConnectionLost),
+        (aiohttp.ClientOSError(104, "reset"), ConnectionLost),
+        (aiohttp.SocketTimeoutError(), RequestTimeout),
+        (TimeoutError(), RequestTimeout),
+        (aiohttp.ConnectionTimeoutError(), ConnectError),
+        (
+            aiohttp.ClientConnectorCertificateError(
+                mock.Mock(host="h", port=443, ssl=True), ssl.SSLCertVerificationError()
+            ),
+            TLSError,
+        ),
+        (aiohttp.TooManyRedirects(mock.Mock(real_url=URL("https://h/x")), ()), TransportError),
+    ],
+)
+def test_every_aiohttp_error_maps_to_one_transport_error(exc, expected):
+    translated = translate_error(exc, "GET", "https://h/x")
+    assert type(translated) is expected
+    assert "GET https://h/x" in str(translated)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"max_connections": -1}, {"max_connections": 1.5}, {"session": object()}]
+)
+def test_invalid_transport_options_are_value_errors(kwargs):
+    with pytest.raises(ValueError, match=r"max_connections|session"):
+        Transport(**kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{"total": 0}, {"connect": -1}, {"read": "5"}])
+def test_invalid_timeouts_are_value_errors(kwargs):
+    with pytest.raises(ValueError, match=next(iter(kwargs))):
+        Timeout(**kwargs)
