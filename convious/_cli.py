@@ -57,9 +57,10 @@ def _parser() -> argparse.ArgumentParser:
 def _demo(args: argparse.Namespace) -> int:
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    lookups, concurrency = args.lookups, args.concurrency
     options = DemoOptions(
-        lookups=args.lookups or (50 if args.real else 3000),
-        concurrency=args.concurrency or (10 if args.real else 200),
+        lookups=(50 if args.real else 3000) if lookups is None else lookups,
+        concurrency=(10 if args.real else 200) if concurrency is None else concurrency,
         real=args.real,
         products=tuple(p.strip() for p in args.products.split(",") if p.strip()),
         error_rate=args.error_rate,

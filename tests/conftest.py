@@ -32,9 +32,12 @@ _NEEDS_SHIM = "stream_writer" in inspect.signature(ClientResponse.__init__).para
 @pytest.fixture
 def mock_http() -> Iterator[aioresponses.aioresponses]:
     """aioresponses, made to work on aiohttp 3.14; unmatched URLs fail the request."""
-    with mock.patch.object(
-        aioresponses.core,
-        "ClientResponse",
-        _CompatClientResponse if _NEEDS_SHIM else ClientResponse,
-    ), aioresponses.aioresponses() as mocked:
+    with (
+        mock.patch.object(
+            aioresponses.core,
+            "ClientResponse",
+            _CompatClientResponse if _NEEDS_SHIM else ClientResponse,
+        ),
+        aioresponses.aioresponses() as mocked,
+    ):
         yield mocked

@@ -1,0 +1,80 @@
+"""The sandbox's canned HTTP responses: JSON bodies, auth refusals and faults on the wire."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import msgspec
+from aiohttp import web
+
+from ._validation import Problems, first_message
+
+__all__ = [
+    "NO_STORE",
+    "Dropped",
+    "bad_gateway_html",
+    "broken_json",
+    "invalid_client",
+    "json_response",
+    "throttled",
+    "unauthorized",
+    "validation_failed",
+]
+
+NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_ENCODE: Final = msgspec.json.Encoder().encode
+_HTML_ERROR: Final = (
+    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
+    b"<body><h1>502 Bad Gateway</h1><p>The upstream server did not respond.</p></body></html>\n"
+)
+
+
+class Dropped(web.Response):
+    """Marks a request whose connection the sandbox aborted instead of answering."""
+
+
+def json_response(status: int, data: Any, headers: dict[str, str] | None = None) -> web.Response:
+    """Return ``data`` encoded as a JSON response."""
+    return web.Response(
+        status=status, body=_ENCODE(data), content_type="application/json", headers=headers
+    )
+
+
+def validation_failed(problems: Problems) -> web.Response:
+    """Return 400 ``{"error": <first message>, "errors": {path: [messages]}}``."""
+    return json_response(400, {"error": first_message(problems), "errors": problems})
+
+
+def unauthorized(message: str) -> web.Response:
+    """Return the API's 401 with ``{"error": message}``."""
+    return json_response(401, {"error": message}, {"WWW-Authenticate": 'Bearer realm="api"'})
+
+
+def invalid_client() -> web.Response:
+    """Return the token endpoint's 401 for missing or wrong client credentials."""
+    body = {"error": "invalid_client", "error_description": "Client authentication failed"}
+    return json_response(401, body, NO_STORE)
+
+
+def throttled(retry_after: float, limit: int) -> web.Response:
+    """Return 429 with ``Retry-After`` and the ``X-RateLimit-*`` headers."""
+    wait = str(int(retry_after)) if float(retry_after).is_integer() else f"{retry_after:g}"
+    headers = {
+        "Retry-After": wait,
+        "X-RateLimit-Limit": str(limit),
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset": wait,
+    }
+    return json_response(429, {"error": "Request was throttled."}, headers)
+
+
+def bad_gateway_html() -> web.Response:
+    """Return 502 with an HTML error page, as a proxy in front of the API would."""
+    return web.Response(status=502, body=_HTML_ERROR, content_type="text/html")
+
+
+def broken_json(response: web.StreamResponse) -> web.Response:
+    """Return a 200 whose JSON body is cut in half (a fixed fragment for an empty body)."""
+    body = response.body if isinstance(response, web.Response) else None
+    whole = body if isinstance(body, bytes) and len(body) > 2 else b'{"prices": [{"'
+    return web.Response(body=whole[: len(whole) // 2], content_type="application/json")

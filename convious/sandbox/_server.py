@@ -1,0 +1,163 @@
+"""Running the Convious sandbox on a local TCP port, in-process or from a CLI."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+from types import TracebackType
+from typing import Final, Self
+
+from aiohttp import web
+
+from ._app import create_app
+from ._config import SandboxConfig
+from ._faults import Faults
+from ._state import Product, SandboxState
+
+__all__ = ["Sandbox", "serve"]
+
+_SHUTDOWN_TIMEOUT: Final = 0.5
+
+
+class Sandbox:
+    """A local, in-process emulator of the Convious identity, inventory and pricer APIs.
+
+    Example::
+
+        async with Sandbox() as sandbox:
+            sandbox.add_product("adult", "Adult ticket", max_accepted_price="20.00")
+            client = ConviousClient(**sandbox.client_options())
+            ...
+            sandbox.faults.inject("unauthorized")  # the next API call gets a 401
+    """
+
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+    ) -> None:
+        self._config = config if config is not None else SandboxConfig()
+        self._faults = faults if faults is not None else Faults()
+        self._state = SandboxState(clock=self._config.clock)
+        self._host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+        self._url: str | None = None
+
+    @property
+    def config(self) -> SandboxConfig:
+        """The immutable settings of this sandbox."""
+        return self._config
+
+    @property
+    def faults(self) -> Faults:
+        """The live fault settings; change them at any time."""
+        return self._faults
+
+    @property
+    def state(self) -> SandboxState:
+        """The live catalogue, tokens, counters and request records."""
+        return self._state
+
+    @property
+    def url(self) -> str:
+        """The base URL the sandbox listens on, e.g. ``http://127.0.0.1:54321``."""
+        if self._url is None:
+            raise RuntimeError("the sandbox is not running; use 'async with Sandbox()'")
+        return self._url
+
+    @property
+    def port(self) -> int:
+        """The TCP port the sandbox listens on."""
+        return int(self.url.rpartition(":")[2])
+
+    async def start(self) -> None:
+        """Start serving; the real port is known once this returns."""
+        if self._runner is not None:
+            raise RuntimeError("the sandbox is already running")
+        app = create_app(self._config, self._state, self._faults)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, self._host, self._port).start()
+        except BaseException:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        port = runner.addresses[0][1]
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        self._url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        """Stop serving and close open connections; safe to call twice."""
+        runner, self._runner, self._url = self._runner, None, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    def revoke_tokens(self) -> int:
+        """Revoke every issued token, so clients get 401 and must log in again."""
+        return self._state.revoke_tokens()
+
+    def add_product(
+        self,
+        reference: str,
+        name: str,
+        *,
+        max_accepted_price: Decimal | str,
+        min_accepted_price: Decimal | str | None = None,
+        average_target_price: Decimal | str | None = None,
+        box_office_price: Decimal | str | None = None,
+        availability: int | None = None,
+    ) -> Product:
+        """Create or replace a product, as a ``ProductCreated`` event would."""
+        return self._state.add_product(
+            reference,
+            name,
+            max_accepted_price=max_accepted_price,
+            min_accepted_price=min_accepted_price,
+            average_target_price=average_target_price,
+            box_office_price=box_office_price,
+            availability=availability,
+        )
+
+    def client_options(self) -> dict[str, str]:
+        """Return keyword arguments pointing an SDK client at this sandbox."""
+        client_id, client_secret = self._config.first_client
+        return {
+            "identity_url": self.url,
+            "inventory_url": self.url,
+            "pricer_url": self.url,
+            "client_id": client_id,
+            "client_secret": client_secret,
+        }
+
+
+async def serve(
+    config: SandboxConfig | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    faults: Faults | None = None,
+    on_ready: Callable[[Sandbox], object] | None = None,
+) -> None:
+    """Run a sandbox until cancelled; ``on_ready`` is called with it once it listens."""
+    async with Sandbox(config, host=host, port=port, faults=faults) as sandbox:
+        if on_ready is not None:
+            on_ready(sandbox)
+        await asyncio.Event().wait()

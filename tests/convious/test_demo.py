@@ -1,0 +1,60 @@
+"""The main job (``convious demo``) and the ``convious`` command line."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from convious._cli import main
+from convious._demo import DemoOptions, format_summary, plan_lookups, run_demo
+
+
+async def test_demo_rides_through_faults_and_a_revocation():
+    options = DemoOptions(lookups=300, concurrency=50, error_rate=0.05, drop_rate=0.02)
+    summary = await run_demo(options, progress=io.StringIO())
+    assert (summary.succeeded, summary.failed) == (300, 0)
+    assert summary.metrics["token_requests"] == 2  # first login + re-login after revocation
+    assert summary.metrics["auth_replays"] >= 1
+    assert summary.metrics["retries"] >= 1
+    assert summary.server["token_requests"] == 2
+    assert summary.prices > 300
+    text = format_summary(summary)
+    assert "300 ok, 0 failed" in text
+    assert "p99" in text
+    assert "sample price" in text
+
+
+def test_the_plan_is_reproducible_and_repeats_some_lookups():
+    options = DemoOptions(lookups=400)
+    first = plan_lookups(options, ["a", "b", "c"])
+    assert first == plan_lookups(options, ["a", "b", "c"])
+    assert len(set(first)) < len(first)  # some visitors reload: coalescing has work to do
+
+
+def test_real_mode_needs_products_and_credentials(monkeypatch, capsys):
+    with pytest.raises(ValueError, match="--products"):
+        DemoOptions(real=True)
+    monkeypatch.delenv("CONVIOUS_CLIENT_ID", raising=False)
+    monkeypatch.delenv("CONVIOUS_CLIENT_SECRET", raising=False)
+    assert main(["demo", "--real", "--products", "adult", "--lookups", "1"]) == 2
+    assert "CONVIOUS_CLIENT_ID" in capsys.readouterr().err
+
+
+def test_invalid_numbers_are_reported_not_raised(capsys):
+    assert main(["demo", "--lookups", "0"]) == 2
+    assert "at least 1" in capsys.readouterr().err
+
+
+def test_the_console_script_runs_the_demo():
+    result = subprocess.run(
+        [sys.executable, "-m", "convious", "demo", "--lookups", "60", "--concurrency", "20"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "60 ok, 0 failed" in result.stdout
