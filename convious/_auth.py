@@ -211,20 +211,7 @@ class ClientCredentialsAuth:
                 "POST", self._token_url, headers=headers, body=body.encode(), idempotent=True
             )
         except APIStatusError as exc:
-            oauth = parse_json(exc.body.encode()) if exc.body else None
-            error = oauth.get("error") if isinstance(oauth, dict) else None
-            description = oauth.get("error_description") if isinstance(oauth, dict) else None
-            raise TokenRequestError(
-                f"authentication failed: the token endpoint answered {exc.status}",
-                error=str(error) if error else None,
-                error_description=str(description) if description else None,
-                status=exc.status,
-                request_id=exc.request_id,
-                method=exc.method,
-                url=exc.url,
-                errors=exc.errors,
-                body=redact_text(exc.body, (self._secret,)),
-            ) from exc
+            raise self._refused(exc) from exc
         token = parse_token_response(response, (self._secret,))
         self._token = token
         self._headers = {"Authorization": f"Bearer {token['access_token']}"}
@@ -232,6 +219,24 @@ class ClientCredentialsAuth:
         self._refresh_at = refresh_deadline(self._clock(), expires_in, self._leeway)
         logger.debug("obtained a token for client %s (expires in %s s)", self.client_id, expires_in)
         return self._headers
+
+    def _refused(self, exc: APIStatusError) -> TokenRequestError:
+        """The token endpoint's refusal, with the client secret scrubbed from all of it."""
+        secrets = (self._secret,)
+        oauth = parse_json(exc.body.encode()) if exc.body else None
+        error = oauth.get("error") if isinstance(oauth, dict) else None
+        description = oauth.get("error_description") if isinstance(oauth, dict) else None
+        return TokenRequestError(
+            f"authentication failed: the token endpoint answered {exc.status}",
+            error=redact_text(str(error), secrets) if error else None,
+            error_description=redact_text(str(description), secrets) if description else None,
+            status=exc.status,
+            request_id=exc.request_id,
+            method=exc.method,
+            url=exc.url,
+            errors={k: [redact_text(m, secrets) for m in v] for k, v in exc.errors.items()},
+            body=redact_text(exc.body, secrets),
+        )
 
     async def aclose(self) -> None:
         """Stop a token request still in flight and forget the token."""

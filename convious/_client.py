@@ -109,7 +109,9 @@ class ConviousClient:
             client_id,
             client_secret,
             token_url=_endpoint(identity, "oauth/token/"),
-            pipeline=Pipeline(self._transport, retry=retry, logger=logger),
+            pipeline=Pipeline(
+                self._transport, retry=retry, logger=logger, secrets=(client_secret,)
+            ),
             metrics=self.metrics,
             leeway=token_leeway,
         )

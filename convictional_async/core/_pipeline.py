@@ -59,6 +59,9 @@ def status_error(response: Response, *, secrets: tuple[str, ...] = ()) -> APISta
 class Pipeline:
     """Sends one logical request through auth, rate limiting, retries and error mapping.
 
+    ``secrets`` are scrubbed from errors on top of the auth's own (e.g. a client secret
+    sent in the body of a token request).
+
     >>> pipeline = Pipeline(Transport(), retry=RetryPolicy(max_retries=2))
     >>> pipeline.retry.max_retries
     2
@@ -73,6 +76,7 @@ class Pipeline:
         rate_limiter: RateLimiter | None = None,
         metrics: ClientMetrics | None = None,
         logger: logging.Logger | None = None,
+        secrets: tuple[str, ...] = (),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -82,6 +86,7 @@ class Pipeline:
         self.rate_limiter = rate_limiter
         self.metrics = metrics if metrics is not None else ClientMetrics()
         self._logger = logger or _core_logger
+        self._secrets = secrets
         self._sleep = sleep
         self._rand = rand
 
@@ -155,7 +160,8 @@ class Pipeline:
             self._log(method, url, status, started, attempt, response.request_id, delay)
             if delay is None:
                 metrics.failures += 1
-                raise status_error(response, secrets=auth.secrets() if auth else ())
+                secrets = self._secrets + auth.secrets() if auth else self._secrets
+                raise status_error(response, secrets=secrets)
             await self._sleep(delay)
             attempt += 1
             metrics.retries += 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date
 from urllib.parse import parse_qs
 
 import aiohttp
@@ -18,6 +19,7 @@ from convictional_async.core import (
     TokenRequestError,
     Transport,
 )
+from convious import ConviousClient
 from convious._auth import ClientCredentialsAuth, refresh_deadline
 
 TOKEN_URL = URL("https://identity.example.test/oauth/token/")
@@ -43,7 +45,9 @@ async def auth_factory():
         async def no_sleep(_: float) -> None:
             return None
 
-        pipeline = Pipeline(transport, retry=RetryPolicy(max_retries=retries), sleep=no_sleep)
+        pipeline = Pipeline(
+            transport, retry=RetryPolicy(max_retries=retries), sleep=no_sleep, secrets=(SECRET,)
+        )
         return ClientCredentialsAuth(
             "client-1",
             SECRET,
@@ -168,6 +172,19 @@ async def test_token_endpoint_refusals_are_token_request_errors(
     assert SECRET not in str(caught.value)
 
 
+async def test_an_identity_server_echoing_the_secret_does_not_leak_it(mock_http, auth_factory):
+    echo = {"error": "invalid_client", "error_description": f"unknown secret {SECRET}"}
+    mock_http.post(str(TOKEN_URL), status=401, payload=echo)
+    auth = auth_factory()
+    with pytest.raises(TokenRequestError) as caught:
+        await auth.authorize()
+    error = caught.value
+    shown = str(error) + repr(error.errors) + error.body + str(error.error_description)
+    shown += str(error.__cause__) + error.__cause__.body  # printed in any traceback
+    assert SECRET not in shown
+    assert "unknown secret [REDACTED]" in str(error)
+
+
 async def test_token_endpoint_5xx_is_retried_then_a_token_request_error(mock_http, auth_factory):
     for _ in range(3):
         mock_http.post(
@@ -270,3 +287,20 @@ async def test_aiohttp_error_in_mock_is_translated(mock_http, auth_factory):
     assert await auth.authorize() == {
         "Authorization": "Bearer tok-1"
     }  # token POST is safe to repeat
+
+
+async def test_the_client_wires_secret_scrubbing_into_its_token_requests(mock_http):
+    echo = {"error": "invalid_client", "error_description": f"bad secret {SECRET}"}
+    mock_http.post(str(TOKEN_URL), status=401, payload=echo)
+    async with ConviousClient(
+        "client-1", SECRET, identity_url="https://identity.example.test"
+    ) as client:
+        with pytest.raises(TokenRequestError) as caught:
+            await client.pricing.get_prices(
+                cookie_id="c",
+                date_from=date(2026, 1, 1),
+                date_to=date(2026, 1, 1),
+                timezone="UTC",
+                products=[("a", 1)],
+            )
+    assert SECRET not in str(caught.value) + str(caught.value.__cause__)
