@@ -27,6 +27,14 @@ from convictional_async.core import (
 )
 
 from ._auth import ClientCredentialsAuth
+from ._batcher import (
+    BufferFullError,
+    Delivery,
+    EventBatcher,
+    EventNotDeliveredError,
+    EventRejectedError,
+    UndeliveredEventsError,
+)
 from ._client import (
     DEFAULT_API_VERSION,
     DEFAULT_IDENTITY_URL,
@@ -34,6 +42,18 @@ from ._client import (
     DEFAULT_PRICER_URL,
     ConviousClient,
 )
+from ._events import (
+    Event,
+    Pricing,
+    ProductAvailabilityChanged,
+    ProductCreated,
+    ProductPricingChanged,
+    ProductRemoved,
+    iter_events,
+    read_events,
+    write_events,
+)
+from ._inventory import InventoryAPI, PublishError
 from ._models import PriceRequest, PriceResult, ProductPrice, ProductQuantity, TimedPrice
 from ._pricing import PricingAPI, price_request
 
@@ -45,16 +65,29 @@ __all__ = [
     "APIStatusError",
     "AuthenticationError",
     "BadRequestError",
+    "BufferFullError",
     "ClientCredentialsAuth",
     "ClientMetrics",
     "ConnectError",
     "ConnectionLost",
     "ConviousClient",
+    "Delivery",
+    "Event",
+    "EventBatcher",
+    "EventNotDeliveredError",
+    "EventRejectedError",
+    "InventoryAPI",
     "PriceRequest",
     "PriceResult",
+    "Pricing",
     "PricingAPI",
+    "ProductAvailabilityChanged",
+    "ProductCreated",
     "ProductPrice",
+    "ProductPricingChanged",
     "ProductQuantity",
+    "ProductRemoved",
+    "PublishError",
     "RateLimit",
     "RateLimitError",
     "RequestTimeout",
@@ -66,5 +99,9 @@ __all__ = [
     "Timeout",
     "TokenRequestError",
     "TransportError",
+    "UndeliveredEventsError",
+    "iter_events",
     "price_request",
+    "read_events",
+    "write_events",
 ]

@@ -21,6 +21,7 @@ from convictional_async.core import (
 )
 
 from ._auth import DEFAULT_LEEWAY, ClientCredentialsAuth
+from ._inventory import InventoryAPI
 from ._pricing import PricingAPI
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class ConviousClient:
         rate_limit: RateLimit | None = None,
         token_leeway: float = DEFAULT_LEEWAY,
         coalesce: bool = True,
+        max_batch_size: int = 500,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         identity = _base_url("identity_url", identity_url)
@@ -91,6 +93,12 @@ class ConviousClient:
         self.identity_url = identity
         if not isinstance(api_version, str) or not api_version.strip():
             raise ValueError("api_version must be a non-empty string such as '1.0.0'")
+        if (
+            isinstance(max_batch_size, bool)
+            or not isinstance(max_batch_size, int)
+            or max_batch_size < 1
+        ):
+            raise ValueError(f"max_batch_size must be an integer >= 1, got {max_batch_size!r}")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise ValueError("rate_limit must be a RateLimit or None")
         retry = retry if retry is not None else RetryPolicy()
@@ -138,6 +146,13 @@ class ConviousClient:
             coalesce=coalesce,
         )
         """Real-time price lookups."""
+        self.inventory = InventoryAPI(
+            self._pipeline,
+            url=_endpoint(self.inventory_url, "events"),
+            headers=api_headers,
+            max_batch_size=max_batch_size,
+        )
+        """Inventory events: ``publish()`` now, or a long-running ``batcher()``."""
 
     @classmethod
     def from_env(cls, **options: Any) -> ConviousClient:

@@ -25,6 +25,7 @@ import attrs
 __all__ = ["IssuedToken", "Product", "RequestRecord", "SandboxState", "TokenStatus"]
 
 MAX_RECORDS: Final = 10_000
+MAX_EVENT_LOG: Final = 200_000
 _EVENT_TYPES: Final = frozenset(
     {"ProductCreated", "ProductPricingChanged", "ProductRemoved", "ProductAvailabilityChanged"}
 )
@@ -114,6 +115,8 @@ class SandboxState:
         self.events_for_unknown_products = 0
         self.faults_injected: Counter[str] = Counter()
         self.records: deque[RequestRecord] = deque(maxlen=MAX_RECORDS)
+        self.event_log: deque[Mapping[str, Any]] = deque(maxlen=MAX_EVENT_LOG)
+        """Every applied event (``{"type", "payload"}`` as received), oldest first."""
 
     def reset(self) -> None:
         """Forget every product, token, counter and record."""
@@ -123,6 +126,7 @@ class SandboxState:
         self.requests_by_endpoint.clear()
         self.faults_injected.clear()
         self.records.clear()
+        self.event_log.clear()
 
     def add_product(
         self,
@@ -175,6 +179,7 @@ class SandboxState:
         if kind not in _EVENT_TYPES:
             raise ValueError(f"unknown event type {kind!r}")
         self.events_accepted += 1
+        self.event_log.append(event)
         reference = payload["productReference"]
         if kind == "ProductCreated":
             pricing = payload["pricing"]

@@ -1,0 +1,522 @@
+"""``EventBatcher``: lossless, ordered, batched delivery of inventory events.
+
+Modelled on aiokafka's producer. ``send()`` accepts an event (waiting while the buffer
+is full) and returns a :class:`Delivery` handle that resolves once the batch holding the
+event was accepted. Batches leave when they reach ``max_batch_size`` events or
+``max_batch_bytes`` of JSON, or when the oldest queued event has waited ``linger``
+seconds.
+
+Guarantees:
+
+* **Per-product order.** Events are partitioned into ``lanes`` by ``productReference``;
+  each lane is a FIFO with at most one batch in flight, and a failed batch is retried
+  at the head of its lane, so events for one product are delivered in send order,
+  retries included.
+* **Nothing dropped.** A batch that fails (5xx, 429, connection errors) is retried with
+  backoff for as long as the batcher runs. A batch rejected with 400, 413 or 422 is
+  split in halves, recursively, to isolate the bad events; those are reported (the
+  ``on_error`` callback and their delivery handles) and the rest are delivered.
+  ``close()`` delivers everything within its timeout, or raises
+  :class:`UndeliveredEventsError` carrying every event it could not deliver.
+* **At least once.** If the server applied a batch but the answer was lost (a timeout,
+  a dropped connection, a 5xx after the fact), the batch is sent again, so its events
+  can arrive twice. Every event sets state (created, pricing, availability, removed)
+  and a product's events are never reordered, so a duplicate re-applies the state the
+  product already has.
+* **Crash safety (opt-in).** With ``spool_path``, each event is committed to a SQLite
+  spool before ``send()`` returns and deleted once delivered or rejected; a new batcher
+  on the same spool re-sends what a crashed process left, in order, before anything
+  new. Events still undelivered at ``close()`` stay in the spool as well as being
+  handed back in the error, so either re-send them or let the next batcher do it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import warnings
+from collections import deque
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from convictional_async.core import APIStatusError, RetryPolicy, SDKError, TransportError
+
+from ._events import Event, decode_event, encode_event
+from ._spool import EventSpool
+
+if TYPE_CHECKING:
+    from ._inventory import InventoryAPI
+
+logger = logging.getLogger("convious.batcher")
+
+REJECTING_STATUSES = frozenset({400, 413, 422})
+"""Statuses that blame the batch's content: the batch is split to find the bad events."""
+
+
+class EventRejectedError(SDKError):
+    """The API rejected this event (isolated from its batch by splitting)."""
+
+    def __init__(self, event: Event, cause: APIStatusError) -> None:
+        self.event = event
+        self.status = cause.status
+        self.request_id = cause.request_id
+        self.errors = cause.errors
+        super().__init__(f"event rejected: {_describe(event)}: {cause}")
+
+
+class EventNotDeliveredError(SDKError):
+    """The batcher closed before this event could be delivered."""
+
+    def __init__(self, event: Event, last_error: BaseException | None) -> None:
+        self.event = event
+        self.last_error = last_error
+        why = f" (last error: {last_error})" if last_error else ""
+        super().__init__(f"event not delivered before the batcher closed: {_describe(event)}{why}")
+
+
+class UndeliveredEventsError(SDKError):
+    """Raised by ``close()``: some accepted events were not delivered.
+
+    ``undelivered`` were never accepted by the API (send them again, or let a spool do
+    it); ``rejected`` were refused by the API and will not succeed as they are.
+    """
+
+    def __init__(self, undelivered: list[Event], rejected: list[EventRejectedError]) -> None:
+        self.undelivered = undelivered
+        self.rejected = rejected
+        super().__init__(
+            f"{len(undelivered)} event(s) not delivered and {len(rejected)} rejected by the API"
+        )
+
+
+class BufferFullError(SDKError):
+    """``send_nowait()`` found the buffer full; ``await send()`` waits for room instead."""
+
+
+def _describe(event: Event) -> str:
+    return f"{type(event).__name__} for {event.product_reference!r}"
+
+
+class Delivery:
+    """The handle ``send()`` returns; ``await`` it to wait until the event was accepted.
+
+    Awaiting raises :class:`EventRejectedError` or :class:`EventNotDeliveredError` when
+    the event could not be delivered.
+    """
+
+    __slots__ = ("_future", "event")
+
+    def __init__(self, event: Event, future: asyncio.Future[None]) -> None:
+        self.event = event
+        self._future = future
+
+    def __repr__(self) -> str:
+        state = "pending" if not self._future.done() else "failed" if self.error else "delivered"
+        return f"<Delivery {_describe(self.event)} {state}>"
+
+    def __await__(self) -> Any:
+        return asyncio.shield(self._future).__await__()
+
+    def done(self) -> bool:
+        """Whether the event was delivered or definitively failed."""
+        return self._future.done()
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why delivery failed, once it is done (``None`` if it succeeded or is pending)."""
+        return self._future.exception() if self._future.done() else None
+
+
+class _Item:
+    __slots__ = ("body", "event", "future", "seq")
+
+    def __init__(
+        self, event: Event, body: bytes, future: asyncio.Future[None], seq: int | None
+    ) -> None:
+        self.event = event
+        self.body = body
+        self.future = future
+        self.seq = seq
+
+
+def _mark_retrieved(future: asyncio.Future[None]) -> None:
+    # A failed delivery nobody awaits is reported through on_error and close(), not
+    # through asyncio's "exception was never retrieved" log line.
+    if not future.cancelled():
+        future.exception()
+
+
+class _Lane:
+    __slots__ = (
+        "enqueued",
+        "first_at",
+        "flush_target",
+        "in_flight",
+        "items",
+        "queued_bytes",
+        "resolved",
+        "signal",
+        "worker",
+    )
+
+    def __init__(self) -> None:
+        self.items: deque[_Item] = deque()
+        self.queued_bytes = 0
+        self.first_at = 0.0
+        self.enqueued = 0
+        self.resolved = 0
+        self.flush_target = 0
+        self.in_flight: list[_Item] = []
+        self.signal = asyncio.Event()
+        self.worker: asyncio.Task[None] | None = None
+
+
+class EventBatcher:
+    """Batches, orders and delivers inventory events; get one from ``client.inventory``.
+
+    Example::
+
+        async with client.inventory.batcher(max_batch_size=500, linger=0.05) as batcher:
+            delivery = await batcher.send(ProductAvailabilityChanged(...))
+            await delivery  # optional: wait until the API accepted it
+    """
+
+    def __init__(
+        self,
+        inventory: InventoryAPI,
+        *,
+        max_batch_size: int = 500,
+        max_batch_bytes: int = 512 * 1024,
+        linger: float = 0.05,
+        max_buffer: int = 10_000,
+        lanes: int = 1,
+        close_timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        on_error: Callable[[EventRejectedError], object] | None = None,
+        spool_path: str | Path | None = None,
+    ) -> None:
+        for name, value, low in (
+            ("max_batch_size", max_batch_size, 1),
+            ("max_batch_bytes", max_batch_bytes, 2),
+            ("max_buffer", max_buffer, 1),
+            ("lanes", lanes, 1),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < low:
+                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        for name, number in (("linger", linger), ("close_timeout", close_timeout)):
+            if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
+                raise ValueError(f"{name} must be a number of seconds >= 0, got {number!r}")
+        if on_error is not None and not callable(on_error):
+            raise ValueError("on_error must be callable")
+        self._inventory = inventory
+        self._max_batch_size = max_batch_size
+        self._max_batch_bytes = max_batch_bytes
+        self._linger = float(linger)
+        self._max_buffer = max_buffer
+        self._close_timeout = float(close_timeout)
+        self._retry = retry or RetryPolicy(backoff_initial=0.1, backoff_max=5.0)
+        self._on_error = on_error
+        self._spool_path = spool_path
+        self._spool: EventSpool | None = None
+        self._lanes = [_Lane() for _ in range(lanes)]
+        self._buffered = 0
+        self._space_waiters: deque[asyncio.Future[None]] = deque()
+        self._progress: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._started = False
+        self._closing = False
+        self._closed = False
+        self._last_error: BaseException | None = None
+        self._rejected: list[EventRejectedError] = []
+        self.delivered = 0
+        """Events accepted by the API so far."""
+        self.batches = 0
+        """Batches accepted by the API so far."""
+        self.failed_attempts = 0
+        """Batch attempts that failed and were retried (after the pipeline's own retries)."""
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "running" if self._started else "new"
+        return f"<EventBatcher {state} pending={self.pending}>"
+
+    def __del__(self) -> None:
+        # getattr: __init__ may have raised before setting these.
+        if getattr(self, "_started", False) and not getattr(self, "_closed", True):
+            warnings.warn(
+                f"{self!r} was never closed: call await batcher.close() (or use "
+                "async with) so its events are delivered",
+                ResourceWarning,
+                stacklevel=1,
+            )
+
+    @property
+    def pending(self) -> int:
+        """Events accepted by ``send()`` and not yet delivered or failed."""
+        return self._buffered
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def start(self) -> None:
+        """Start the lane workers (and re-send a spool's leftovers first); idempotent."""
+        if self._started:
+            return
+        if self._closing:
+            raise RuntimeError("this batcher is closed; create a new one")
+        self._loop = asyncio.get_running_loop()
+        self._progress = asyncio.Event()
+        self._started = True
+        if self._spool_path is not None:
+            self._spool = EventSpool(self._spool_path)
+            leftovers = list(self._spool.pending())
+            if leftovers:
+                logger.warning(
+                    "re-sending %d event(s) left in spool %s", len(leftovers), self._spool_path
+                )
+            for seq, body in leftovers:
+                self._enqueue(decode_event(body), body, seq)
+        for lane in self._lanes:
+            lane.worker = self._loop.create_task(self._run_lane(lane))
+
+    async def send(self, event: Event) -> Delivery:
+        """Accept an event for delivery, waiting while the buffer is full."""
+        body = self._accepting(event)
+        if not self._started:
+            await self.start()
+        while self._buffered >= self._max_buffer:
+            waiter = asyncio.get_running_loop().create_future()
+            self._space_waiters.append(waiter)
+            await waiter
+            self._accepting(event)  # the batcher may have closed while we waited
+        return self._accept(event, body)
+
+    def send_nowait(self, event: Event) -> Delivery:
+        """Accept an event now, or raise :class:`BufferFullError` if the buffer is full."""
+        body = self._accepting(event)
+        if not self._started:
+            raise RuntimeError("start the batcher first (await batcher.start() or async with)")
+        if self._buffered >= self._max_buffer:
+            raise BufferFullError(f"the batcher's buffer of {self._max_buffer} events is full")
+        return self._accept(event, body)
+
+    def _accepting(self, event: Event) -> bytes:
+        if self._closing:
+            raise RuntimeError("this batcher is closed; create a new one")
+        return encode_event(event)  # ValueError for anything that is not an event
+
+    def _accept(self, event: Event, body: bytes) -> Delivery:
+        seq = self._spool.add(body) if self._spool is not None else None
+        return Delivery(event, self._enqueue(event, body, seq))
+
+    def _enqueue(self, event: Event, body: bytes, seq: int | None) -> asyncio.Future[None]:
+        assert self._loop is not None
+        future: asyncio.Future[None] = self._loop.create_future()
+        future.add_done_callback(_mark_retrieved)
+        lanes = self._lanes
+        lane = lanes[hash(event.product_reference) % len(lanes)] if len(lanes) > 1 else lanes[0]
+        if not lane.items:
+            lane.first_at = self._loop.time()
+            lane.signal.set()
+        lane.items.append(_Item(event, body, future, seq))
+        lane.queued_bytes += len(body) + 1
+        lane.enqueued += 1
+        self._buffered += 1
+        if len(lane.items) >= self._max_batch_size or lane.queued_bytes >= self._max_batch_bytes:
+            lane.signal.set()
+        return future
+
+    async def flush(self) -> None:
+        """Send everything queued now and wait until it and every batch in flight is done."""
+        if not self._started:
+            return
+        for lane in self._lanes:
+            lane.flush_target = lane.enqueued
+            lane.signal.set()
+        await self._wait_for(
+            lambda: all(lane.resolved >= lane.flush_target for lane in self._lanes)
+        )
+
+    async def _wait_for(self, condition: Callable[[], bool]) -> None:
+        progress = self._progress
+        assert progress is not None
+        while not condition():
+            progress.clear()
+            await progress.wait()
+
+    async def close(self) -> None:
+        """Deliver everything within ``close_timeout`` seconds, then stop.
+
+        Raises :class:`UndeliveredEventsError` if any accepted event was not delivered.
+        Safe to call more than once.
+        """
+        if self._closed:
+            return
+        self._closing = True
+        limit = self._close_timeout
+        try:
+            if self._started:
+                try:
+                    async with asyncio.timeout(limit):
+                        await self.flush()
+                except TimeoutError:
+                    logger.warning(
+                        "close() timed out after %.1f s with %d event(s) pending",
+                        limit,
+                        self._buffered,
+                    )
+        finally:
+            undelivered = await self._stop()
+        if undelivered or self._rejected:
+            raise UndeliveredEventsError(undelivered, list(self._rejected))
+
+    async def _stop(self) -> list[Event]:
+        """Stop the workers and fail whatever is still pending; return those events."""
+        workers = [lane.worker for lane in self._lanes if lane.worker is not None]
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        undelivered: list[Event] = []
+        for lane in self._lanes:
+            for item in [*lane.in_flight, *lane.items]:
+                if not item.future.done():
+                    item.future.set_exception(EventNotDeliveredError(item.event, self._last_error))
+                    undelivered.append(item.event)
+            lane.items.clear()
+            lane.in_flight = []
+        self._buffered = 0
+        for waiter in self._space_waiters:
+            if not waiter.done():
+                waiter.set_result(None)  # they wake up, see the batcher closed, and raise
+        if self._spool is not None:
+            self._spool.close()
+        self._closed = True
+        return undelivered
+
+    async def _run_lane(self, lane: _Lane) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if not lane.items:
+                lane.signal.clear()
+                await lane.signal.wait()
+                continue
+            due = (
+                len(lane.items) >= self._max_batch_size
+                or lane.queued_bytes >= self._max_batch_bytes
+                or lane.resolved < lane.flush_target
+                or self._closing
+            )
+            if not due:
+                remaining = lane.first_at + self._linger - loop.time()
+                if remaining > 0:
+                    lane.signal.clear()
+                    try:
+                        async with asyncio.timeout(remaining):
+                            await lane.signal.wait()
+                    except TimeoutError:
+                        pass
+                    continue
+            batch = self._take(lane)
+            lane.in_flight = batch
+            await self._deliver(batch)
+            lane.in_flight = []
+            if lane.items:
+                lane.first_at = loop.time() - self._linger  # a backlog leaves at once
+
+    def _take(self, lane: _Lane) -> list[_Item]:
+        items = lane.items
+        batch = [items.popleft()]
+        size = len(batch[0].body) + 2
+        while items and len(batch) < self._max_batch_size:
+            next_size = len(items[0].body) + 1
+            if size + next_size > self._max_batch_bytes:
+                break
+            size += next_size
+            batch.append(items.popleft())
+        lane.queued_bytes -= size - 1
+        return batch
+
+    async def _deliver(self, batch: list[_Item]) -> None:
+        """Deliver one batch: retry until accepted, or split to isolate rejected events."""
+        body = b"[" + b",".join(item.body for item in batch) + b"]"
+        attempt = 0
+        while True:
+            try:
+                await self._inventory.post_events(body)
+            except APIStatusError as exc:
+                if exc.status in REJECTING_STATUSES:
+                    if len(batch) == 1:
+                        self._reject(batch[0], exc)
+                        return
+                    middle = len(batch) // 2
+                    await self._deliver(batch[:middle])
+                    await self._deliver(batch[middle:])
+                    return
+                error: SDKError = exc
+            except TransportError as exc:
+                error = exc
+            else:
+                self._resolve(batch)
+                return
+            self._last_error = error
+            self.failed_attempts += 1
+            delay = self._retry.backoff(min(attempt, 30), random.random())
+            logger.warning(
+                "a batch of %d event(s) was not accepted (%s); retrying in %.2f s",
+                len(batch),
+                error,
+                delay,
+            )
+            attempt += 1
+            await asyncio.sleep(delay)
+
+    def _resolve(self, batch: Sequence[_Item]) -> None:
+        for item in batch:
+            if not item.future.done():
+                item.future.set_result(None)
+        self.delivered += len(batch)
+        self.batches += 1
+        self._done(batch)
+
+    def _reject(self, item: _Item, cause: APIStatusError) -> None:
+        error = EventRejectedError(item.event, cause)
+        logger.error("%s", error)
+        self._rejected.append(error)
+        if not item.future.done():
+            item.future.set_exception(error)
+        self._done([item])
+        if self._on_error is not None:
+            try:
+                self._on_error(error)
+            except Exception:
+                logger.exception("the batcher's on_error callback raised")
+
+    def _done(self, items: Sequence[_Item]) -> None:
+        if self._spool is not None:
+            self._spool.remove([item.seq for item in items if item.seq is not None])
+        lane = self._lanes[0] if len(self._lanes) == 1 else None
+        for item in items:
+            (lane or self._lane_of(item)).resolved += 1
+        self._buffered -= len(items)
+        room = self._max_buffer - self._buffered
+        while self._space_waiters and room > 0:
+            waiter = self._space_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                room -= 1
+        assert self._progress is not None
+        self._progress.set()
+
+    def _lane_of(self, item: _Item) -> _Lane:
+        return self._lanes[hash(item.event.product_reference) % len(self._lanes)]

@@ -1,0 +1,110 @@
+"""The Inventory Management API: ``POST {inventory_url}/events``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from yarl import URL
+
+from convictional_async.core import Pipeline, Response, SDKError
+
+from ._batcher import EventBatcher
+from ._events import EVENT_TYPES, Event, encode_events
+
+
+class PublishError(SDKError):
+    """``publish()`` stopped part-way: ``accepted`` events went through, ``unsent`` did not.
+
+    The chunk that failed is the start of ``unsent``; ``__cause__`` says why it failed.
+    """
+
+    def __init__(self, accepted: int, unsent: list[Event], cause: SDKError) -> None:
+        self.accepted = accepted
+        self.unsent = unsent
+        super().__init__(
+            f"publish stopped after {accepted} accepted event(s); {len(unsent)} not sent: {cause}"
+        )
+
+
+class InventoryAPI:
+    """Posts inventory events; reach it as ``client.inventory``.
+
+    ``publish()`` sends a known set of events now; ``batcher()`` gives a long-running
+    :class:`EventBatcher` for a stream of updates.
+    """
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        *,
+        url: URL,
+        headers: Mapping[str, str],
+        max_batch_size: int = 500,
+    ) -> None:
+        self._pipeline = pipeline
+        self._url = url
+        self._headers = dict(headers)
+        self.max_batch_size = max_batch_size
+
+    def __repr__(self) -> str:
+        return f"<InventoryAPI {self._url}>"
+
+    async def post_events(self, body: bytes) -> Response:
+        """POST one already encoded JSON array of events.
+
+        Event batches are treated as safe to repeat (see :class:`EventBatcher` on
+        at-least-once delivery), so 5xx responses and dropped connections are retried.
+        """
+        return await self._pipeline.send(
+            "POST", self._url, headers=self._headers, body=body, idempotent=True
+        )
+
+    async def publish(self, events: Iterable[Event], *, max_batch_size: int | None = None) -> int:
+        """Send events now, one POST per ``max_batch_size`` of them, in order.
+
+        Every event is checked before anything is sent (``ValueError`` otherwise).
+        Returns how many were accepted; raises :class:`PublishError` if a POST fails.
+        """
+        size = self.max_batch_size if max_batch_size is None else max_batch_size
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise ValueError(f"max_batch_size must be an integer >= 1, got {size!r}")
+        batch = list(events)
+        for index, event in enumerate(batch):
+            if not isinstance(event, EVENT_TYPES):
+                raise ValueError(f"events[{index}] is not an inventory event: {event!r}")
+        accepted = 0
+        for start in range(0, len(batch), size):
+            chunk = batch[start : start + size]
+            try:
+                await self.post_events(encode_events(chunk))
+            except SDKError as exc:
+                raise PublishError(accepted, batch[start:], exc) from exc
+            accepted += len(chunk)
+        return accepted
+
+    def batcher(
+        self,
+        *,
+        max_batch_size: int | None = None,
+        max_batch_bytes: int = 512 * 1024,
+        linger: float = 0.05,
+        max_buffer: int = 10_000,
+        lanes: int = 1,
+        close_timeout: float = 30.0,
+        spool_path: str | Path | None = None,
+        **options: Any,
+    ) -> EventBatcher:
+        """A new :class:`EventBatcher` posting through this client (use ``async with``)."""
+        return EventBatcher(
+            self,
+            max_batch_size=self.max_batch_size if max_batch_size is None else max_batch_size,
+            max_batch_bytes=max_batch_bytes,
+            linger=linger,
+            max_buffer=max_buffer,
+            lanes=lanes,
+            close_timeout=close_timeout,
+            spool_path=spool_path,
+            **options,
+        )
