@@ -124,6 +124,10 @@ class Delivery:
         """Whether the event was delivered or definitively failed."""
         return self._future.done()
 
+    def add_done_callback(self, callback: Callable[[Delivery], object]) -> None:
+        """Call ``callback(delivery)`` once the event is delivered or has failed."""
+        self._future.add_done_callback(lambda _: callback(self))
+
     @property
     def error(self) -> BaseException | None:
         """Why delivery failed, once it is done (``None`` if it succeeded or is pending)."""

@@ -9,8 +9,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
+from ._client import ConviousClient
 from ._demo import DemoOptions, main_demo
+from ._publish import PublishSummary, format_publish, publish_file, validate_file
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +41,24 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-revoke", action="store_true", help="do not revoke tokens halfway")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("-v", "--verbose", action="store_true", help="log every HTTP attempt")
+
+    events = commands.add_parser("events", help="validate or publish a JSON Lines file of events")
+    actions = events.add_subparsers(dest="action", required=True)
+    validate = actions.add_parser("validate", help="check every line of FILE.jsonl")
+    validate.add_argument("file", type=Path)
+    publish = actions.add_parser(
+        "publish",
+        help="stream FILE.jsonl through the event batcher",
+        description="Validate FILE.jsonl, then stream it through the event batcher to the "
+        "API named by CONVIOUS_CLIENT_ID / CONVIOUS_CLIENT_SECRET (and optionally "
+        "CONVIOUS_INVENTORY_URL / CONVIOUS_IDENTITY_URL), or to an embedded sandbox with "
+        "--sandbox. Events that fail are written to a file that can be published again.",
+    )
+    publish.add_argument("file", type=Path)
+    publish.add_argument("--sandbox", action="store_true", help="publish to an embedded sandbox")
+    publish.add_argument("--failed", type=Path, default=None, help="default FILE.failed.jsonl")
+    publish.add_argument("--batch-size", type=int, default=500)
+    publish.add_argument("--linger", type=float, default=0.05)
 
     sandbox = commands.add_parser(
         "sandbox",
@@ -72,6 +93,45 @@ def _demo(args: argparse.Namespace) -> int:
     return main_demo(options)
 
 
+def _events(args: argparse.Namespace) -> int:
+    if not args.file.is_file():
+        raise ValueError(f"no such file: {args.file}")
+    if args.action == "validate":
+        check = validate_file(args.file)
+        for problem in check.problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(check.counts.items())) or "none"
+        print(f"{check.total:,} valid event(s) ({kinds}); {len(check.problems)} problem(s)")
+        return 1 if check.problems else 0
+    failed = args.failed or args.file.with_name(args.file.stem + ".failed.jsonl")
+    summary, target = asyncio.run(_publish(args, failed))
+    print(format_publish(summary, target))
+    return 0 if summary.failed_path is None else 1
+
+
+async def _publish(args: argparse.Namespace, failed: Path) -> tuple[PublishSummary, str]:
+    async with contextlib.AsyncExitStack() as stack:
+        if args.sandbox:
+            from .sandbox import Sandbox
+
+            sandbox = await stack.enter_async_context(Sandbox())
+            client = ConviousClient(**sandbox.client_options())
+            target = f"the embedded sandbox at {sandbox.url}"
+        else:
+            client = ConviousClient.from_env()
+            target = str(client.inventory_url)
+        await stack.enter_async_context(client)
+        summary = await publish_file(
+            args.file,
+            client,
+            failed_path=failed,
+            max_batch_size=args.batch_size,
+            linger=args.linger,
+        )
+        return summary, target
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     from .sandbox import Faults, Sandbox, SandboxConfig, serve
 
@@ -104,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             return _demo(args)
+        if args.command == "events":
+            return _events(args)
         return _sandbox(args)
     except ValueError as exc:
         print(f"convious: error: {exc}", file=sys.stderr)

@@ -25,9 +25,12 @@ import attrs
 
 from convictional_async.core import SDKError
 
+from ._batcher import EventBatcher
 from ._client import ConviousClient
+from ._events import Pricing, ProductAvailabilityChanged, ProductCreated
 from ._models import PriceRequest, PriceResult
 from ._pricing import price_request
+from ._progress import Progress
 
 CATALOGUE: tuple[tuple[str, str, str, str, int | None], ...] = (
     # reference, name, min accepted, max accepted, availability (None: unlimited)
@@ -38,6 +41,7 @@ CATALOGUE: tuple[tuple[str, str, str, str, int | None], ...] = (
     ("evening", "Evening entry", "9.00", "16.00", None),
     ("vip", "VIP guided tour", "45.00", "90.00", 12),
 )
+VIP_SEATS = next(count for ref, _, _, _, count in CATALOGUE if ref == "vip")
 SLOTS = tuple(clock_time(h, m) for h, m in ((10, 0), (11, 30), (13, 0), (14, 30), (16, 0)))
 
 
@@ -77,6 +81,8 @@ class DemoSummary:
     metrics: dict[str, int]
     server: dict[str, Any]
     sample: tuple[tuple[str, str, str], ...]
+    events: dict[str, int] = attrs.field(factory=dict)
+    scarcity: tuple[str, str, str] | None = None
 
     @property
     def throughput(self) -> float:
@@ -125,44 +131,51 @@ def plan_lookups(options: DemoOptions, references: Sequence[str]) -> list[PriceR
     return planned
 
 
-class Progress:
-    """A one-line progress bar on a terminal, or a line per quarter elsewhere."""
+def catalogue_events() -> list[ProductCreated]:
+    """The demo catalogue as ``ProductCreated`` events."""
+    return [
+        ProductCreated(
+            product_reference=reference,
+            name=name,
+            availability=availability,
+            pricing=Pricing(min_accepted_price=Decimal(low), max_accepted_price=Decimal(high)),
+        )
+        for reference, name, low, high, availability in CATALOGUE
+    ]
 
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self._total = total
-        self._stream = stream
-        self._tty = stream.isatty()
-        self._started = time.perf_counter()
-        self._last_quarter = 0
-        self._last_draw = 0.0
-        self.done = 0
 
-    def advance(self) -> None:
-        """Count one finished lookup and redraw when due."""
-        self.done += 1
-        now = time.perf_counter()
-        if self._tty:
-            if now - self._last_draw >= 0.1 or self.done == self._total:
-                self._last_draw = now
-                filled = 30 * self.done // self._total
-                rate = self.done / max(now - self._started, 1e-9)
-                self._stream.write(
-                    f"\r  [{'#' * filled}{'.' * (30 - filled)}] "
-                    f"{self.done}/{self._total} lookups  {rate:,.0f}/s"
-                )
-                if self.done == self._total:
-                    self._stream.write("\n")
-                self._stream.flush()
-        elif (quarter := 4 * self.done // self._total) > self._last_quarter:
-            self._last_quarter = quarter
-            self._stream.write(f"  {self.done}/{self._total} lookups done\n")
-            self._stream.flush()
+class Inventory:
+    """Tickets selling during the demo: availability updates through an EventBatcher."""
+
+    def __init__(self, batcher: EventBatcher, seed: int) -> None:
+        self.batcher = batcher
+        self._rng = random.Random(seed)
+        self._left = {ref: count for ref, _, _, _, count in CATALOGUE if count is not None}
+        self._by_day: dict[tuple[str, date], int] = {}
+        self.updates = 0
+
+    async def sell(self, day: date) -> None:
+        """Some tickets for one product on ``day`` were sold: send the new availability."""
+        reference = self._rng.choice(sorted(self._left))
+        left = self._by_day.get((reference, day), self._left[reference])
+        await self.set(reference, day, max(0, left - self._rng.randint(1, 3)))
+
+    async def set(self, reference: str, day: date, left: int) -> None:
+        """Send the availability of ``reference`` on ``day``."""
+        self._by_day[(reference, day)] = left
+        self.updates += 1
+        await self.batcher.send(
+            ProductAvailabilityChanged(
+                product_reference=reference, event_date=day, availability=left
+            )
+        )
 
 
 async def run_demo(options: DemoOptions, *, progress: TextIO | None = None) -> DemoSummary:
     """Run the workload and return its summary."""
     async with AsyncExitStack() as stack:
         sandbox: Any = None
+        inventory: Inventory | None = None
         if options.real:
             client = ConviousClient.from_env()
             references: Sequence[str] = options.products
@@ -177,23 +190,30 @@ async def run_demo(options: DemoOptions, *, progress: TextIO | None = None) -> D
                 drop_rate=options.drop_rate,
             )
             sandbox = await stack.enter_async_context(Sandbox(faults=faults))
-            for reference, name, low, high, availability in CATALOGUE:
-                sandbox.add_product(
-                    reference,
-                    name,
-                    min_accepted_price=low,
-                    max_accepted_price=high,
-                    availability=availability,
-                )
             references = options.products or tuple(entry[0] for entry in CATALOGUE)
             client = ConviousClient(**sandbox.client_options())
             target = f"the embedded sandbox at {sandbox.url}"
         await stack.enter_async_context(client)
+        if sandbox is not None:  # never publish events to a real account from a demo
+            await client.inventory.publish(catalogue_events())
+            batcher = await stack.enter_async_context(client.inventory.batcher(linger=0.02))
+            inventory = Inventory(batcher, options.seed)
         requests = plan_lookups(options, references)
         bar = Progress(len(requests), progress or sys.stderr)
         revoke_at = len(requests) // 2 if sandbox is not None and options.revoke_halfway else -1
-        return await _run(client, requests, options, bar, target, sandbox, revoke_at)
+        return await _run(client, requests, options, bar, target, sandbox, revoke_at, inventory)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _scarce_price(client: ConviousClient, day: date, timezone: str) -> Decimal:
+    result = await client.pricing.get_prices(
+        cookie_id="demo-scarcity",
+        date_from=day,
+        date_to=day,
+        timezone=timezone,
+        products=[("vip", 1)],
+    )
+    return result.price("vip", day)
 
 
 async def _run(
@@ -204,13 +224,16 @@ async def _run(
     target: str,
     sandbox: Any,
     revoke_at: int,
+    inventory: Inventory | None,
 ) -> DemoSummary:
     semaphore = asyncio.Semaphore(options.concurrency)
     latencies: list[float] = []
     errors: dict[str, int] = {}
     results: list[PriceResult] = []
+    day = date.today() + timedelta(days=1)
+    before = await _scarce_price(client, day, options.timezone) if inventory else None
 
-    async def lookup(request: PriceRequest) -> None:
+    async def lookup(index: int, request: PriceRequest) -> None:
         async with semaphore:
             started = time.perf_counter()
             try:
@@ -223,10 +246,26 @@ async def _run(
                 bar.advance()
                 if bar.done == revoke_at:
                     sandbox.revoke_tokens()
+            if inventory is not None and index % 5 == 0:
+                await inventory.sell(request.date_from)
 
     started = time.perf_counter()
-    await asyncio.gather(*(lookup(request) for request in requests))
+    await asyncio.gather(*(lookup(i, request) for i, request in enumerate(requests)))
     wall = time.perf_counter() - started
+    scarcity: tuple[str, str, str] | None = None
+    events: dict[str, int] = {}
+    if inventory is not None and before is not None:
+        await inventory.set("vip", day, 1)
+        await inventory.batcher.flush()
+        after = await _scarce_price(client, day, options.timezone)
+        scarcity = (day.isoformat(), _money(before), _money(after))
+        await inventory.batcher.close()
+        events = {
+            "catalogue": len(CATALOGUE),
+            "updates": inventory.updates,
+            "delivered": inventory.batcher.delivered,
+            "batches": inventory.batcher.batches,
+        }
     sample: list[tuple[str, str, str]] = []
     if results:
         first = results[0].prices[0]
@@ -245,6 +284,8 @@ async def _run(
         metrics=client.metrics.as_dict(),
         server=sandbox.state.stats() if sandbox is not None else {},
         sample=tuple(sample),
+        events=events,
+        scarcity=scarcity,
     )
 
 
@@ -263,14 +304,22 @@ def format_summary(summary: DemoSummary) -> str:
         f"  wall time        {summary.wall_seconds:.2f} s ({summary.throughput:,.0f} lookups/s)",
         f"  latency          p50 {summary.percentile(0.5):.1f} ms, p90 "
         f"{summary.percentile(0.9):.1f} ms, p99 {summary.percentile(0.99):.1f} ms",
-        f"  HTTP requests    {m['attempts']:,} to the pricer, {m['token_requests']} token "
-        f"request(s)",
+        f"  HTTP requests    {m['attempts']:,} to the API, {m['token_requests']} token request(s)",
         f"  retries          {m['retries']:,} (after 5xx responses and dropped connections)",
         f"  401 replays      {m['auth_replays']:,} (one re-login, then each rejected call "
         f"replayed once)",
         f"  coalesced        {m['coalesced']:,} identical lookups answered by one already in "
         f"flight",
     ]
+    if summary.events:
+        e = summary.events
+        lines.append(
+            f"  inventory        {e['catalogue']} products published, then {e['updates']:,} "
+            f"availability updates: {e['delivered']:,} events in {e['batches']:,} batches"
+        )
+    if summary.scarcity is not None:
+        day, before, after = summary.scarcity
+        lines.append(f"  scarcity         vip on {day}: {before} with 12 left, {after} with 1 left")
     if summary.server:
         lines.append(f"  sandbox saw      {_server_line(summary.server)}")
     for reference, when, price in summary.sample:

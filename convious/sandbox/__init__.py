@@ -51,12 +51,13 @@ send ``null`` (``_validation``); the API endpoints want ``Content-Type: applicat
 from ._app import create_app
 from ._config import SandboxConfig
 from ._faults import FAULT_KINDS, FAULT_TARGETS, FaultKind, Faults
-from ._server import Sandbox, serve
+from ._server import ClientOptions, Sandbox, serve
 from ._state import IssuedToken, Product, RequestRecord, SandboxState, TokenStatus
 
 __all__ = [
     "FAULT_KINDS",
     "FAULT_TARGETS",
+    "ClientOptions",
     "FaultKind",
     "Faults",
     "IssuedToken",

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 from decimal import Decimal
 from types import TracebackType
-from typing import Final, Self
+from typing import Final, Self, TypedDict
 
 from aiohttp import web
 
@@ -14,6 +14,17 @@ from ._app import create_app
 from ._config import SandboxConfig
 from ._faults import Faults
 from ._state import Product, SandboxState
+
+
+class ClientOptions(TypedDict):
+    """Keyword arguments that point a ``ConviousClient`` at a sandbox."""
+
+    identity_url: str
+    inventory_url: str
+    pricer_url: str
+    client_id: str
+    client_secret: str
+
 
 __all__ = ["Sandbox", "serve"]
 
@@ -136,7 +147,7 @@ class Sandbox:
             availability=availability,
         )
 
-    def client_options(self) -> dict[str, str]:
+    def client_options(self) -> ClientOptions:
         """Return keyword arguments pointing an SDK client at this sandbox."""
         client_id, client_secret = self._config.first_client
         return {

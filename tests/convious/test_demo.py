@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from decimal import Decimal
 
 import pytest
 
@@ -21,6 +22,11 @@ async def test_demo_rides_through_faults_and_a_revocation():
     assert summary.metrics["retries"] >= 1
     assert summary.server["token_requests"] == 2
     assert summary.prices > 300
+    assert summary.events["catalogue"] == 6
+    assert summary.events["delivered"] == summary.events["updates"]
+    assert summary.events["updates"] >= 60
+    _, before, after = summary.scarcity
+    assert Decimal(after.split()[1]) > Decimal(before.split()[1])  # fewer seats, higher price
     text = format_summary(summary)
     assert "300 ok, 0 failed" in text
     assert "p99" in text
