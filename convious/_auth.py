@@ -160,12 +160,16 @@ class ClientCredentialsAuth:
         """Whether a token is cached now."""
         return self._headers is not None
 
-    async def authorize(self) -> Mapping[str, str]:
-        """``Authorization: Bearer ...`` for the cached token, fetching one if needed."""
+    def current(self) -> Mapping[str, str] | None:
+        """The cached token's header if it is not due for renewal, else ``None``."""
         headers = self._headers
         if headers is not None and (self._refresh_at is None or self._clock() < self._refresh_at):
             return headers
-        return await self._renew(headers)
+        return None
+
+    async def authorize(self) -> Mapping[str, str]:
+        """``Authorization: Bearer ...`` for the cached token, fetching one if needed."""
+        return self.current() or await self._renew(self._headers)
 
     async def refresh_after_unauthorized(self, used: Mapping[str, str]) -> bool:
         """Forget the rejected token (once for all who used it) and log in again."""

@@ -146,11 +146,12 @@ class _Item:
         self.seq = seq
 
 
-def _mark_retrieved(future: asyncio.Future[None]) -> None:
-    # A failed delivery nobody awaits is reported through on_error and close(), not
-    # through asyncio's "exception was never retrieved" log line.
-    if not future.cancelled():
-        future.exception()
+def _fail(future: asyncio.Future[None], error: BaseException) -> None:
+    """Fail a delivery that nobody may await: it is reported through ``on_error`` and
+    ``close()``, not through asyncio's "exception was never retrieved" log line."""
+    if not future.done():
+        future.set_exception(error)
+        future.exception()  # marks it retrieved; an await still raises it
 
 
 class _Lane:
@@ -293,6 +294,14 @@ class EventBatcher:
                 self._enqueue(decode_event(body), body, seq)
         for lane in self._lanes:
             lane.worker = self._loop.create_task(self._run_lane(lane))
+            lane.worker.add_done_callback(self._worker_stopped)
+
+    def _worker_stopped(self, worker: asyncio.Task[None]) -> None:
+        if not worker.cancelled() and (error := worker.exception()) is not None:
+            logger.error("an event batcher worker stopped: %r", error)
+            self._last_error = error
+        if self._progress is not None:
+            self._progress.set()  # whoever waits for progress must notice
 
     async def send(self, event: Event) -> Delivery:
         """Accept an event for delivery, waiting while the buffer is full."""
@@ -327,7 +336,6 @@ class EventBatcher:
     def _enqueue(self, event: Event, body: bytes, seq: int | None) -> asyncio.Future[None]:
         assert self._loop is not None
         future: asyncio.Future[None] = self._loop.create_future()
-        future.add_done_callback(_mark_retrieved)
         lanes = self._lanes
         lane = lanes[hash(event.product_reference) % len(lanes)] if len(lanes) > 1 else lanes[0]
         if not lane.items:
@@ -349,8 +357,23 @@ class EventBatcher:
             lane.flush_target = lane.enqueued
             lane.signal.set()
         await self._wait_for(
-            lambda: all(lane.resolved >= lane.flush_target for lane in self._lanes)
+            lambda: (
+                self._dead_worker() is not None
+                or all(lane.resolved >= lane.flush_target for lane in self._lanes)
+            )
         )
+        if (dead := self._dead_worker()) is not None:
+            raise RuntimeError(
+                f"the batcher stopped delivering: {dead!r}; close() hands back what is left"
+            ) from dead
+
+    def _dead_worker(self) -> BaseException | None:
+        """The error that stopped a lane worker (say, the client was closed), if any."""
+        for lane in self._lanes:
+            worker = lane.worker
+            if worker is not None and worker.done() and not worker.cancelled():
+                return worker.exception() or RuntimeError("a batcher worker exited")
+        return None
 
     async def _wait_for(self, condition: Callable[[], bool]) -> None:
         progress = self._progress
@@ -374,6 +397,8 @@ class EventBatcher:
                 try:
                     async with asyncio.timeout(limit):
                         await self.flush()
+                except RuntimeError:
+                    pass  # a worker died; _stop() hands back what is left
                 except TimeoutError:
                     logger.warning(
                         "close() timed out after %.1f s with %d event(s) pending",
@@ -395,7 +420,7 @@ class EventBatcher:
         for lane in self._lanes:
             for item in [*lane.in_flight, *lane.items]:
                 if not item.future.done():
-                    item.future.set_exception(EventNotDeliveredError(item.event, self._last_error))
+                    _fail(item.future, EventNotDeliveredError(item.event, self._last_error))
                     undelivered.append(item.event)
             lane.items.clear()
             lane.in_flight = []
@@ -497,8 +522,7 @@ class EventBatcher:
         error = EventRejectedError(item.event, cause)
         logger.error("%s", error)
         self._rejected.append(error)
-        if not item.future.done():
-            item.future.set_exception(error)
+        _fail(item.future, error)
         self._done([item])
         if self._on_error is not None:
             try:

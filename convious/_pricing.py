@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 
 from yarl import URL
 
@@ -16,11 +16,24 @@ ProductSpec = ProductQuantity | tuple[str, int]
 """A product to price: ``ProductQuantity`` or ``(product_reference, number_of_items)``."""
 
 
+_known_products: dict[tuple[str, int], ProductQuantity] = {}
+"""Validated products by (reference, number of items): a backend prices the same few all day."""
+
+
 def _product(spec: object) -> ProductQuantity:
     if isinstance(spec, ProductQuantity):
         return spec
     if isinstance(spec, tuple) and len(spec) == 2:
-        return ProductQuantity(product_reference=spec[0], number_of_items=spec[1])
+        reference, count = spec
+        if type(reference) is not str or type(count) is not int:  # validation explains
+            return ProductQuantity(product_reference=reference, number_of_items=count)
+        product = _known_products.get(spec)
+        if product is None:
+            product = ProductQuantity(product_reference=reference, number_of_items=count)
+            if len(_known_products) >= 4096:
+                _known_products.clear()
+            _known_products[spec] = product
+        return product
     raise ValueError(
         f"each product must be a ProductQuantity or a (reference, number_of_items) pair, "
         f"got {spec!r}"
@@ -38,9 +51,16 @@ def price_request(
     ip: str | None = None,
 ) -> PriceRequest:
     """Build and validate a lookup; raises ``ValueError`` for anything the API would reject."""
-    if isinstance(products, str | bytes) or not isinstance(products, Iterable):
+    # list/tuple first: the abstract Iterable check is slow, and this is the hot path.
+    if not isinstance(products, list | tuple) and (
+        isinstance(products, str | bytes) or not isinstance(products, Iterable)
+    ):
         raise ValueError(f"products must be a sequence of products, got {products!r}")
-    if times is not None and (isinstance(times, str | bytes) or not isinstance(times, Iterable)):
+    if (
+        times is not None
+        and not isinstance(times, list | tuple)
+        and (isinstance(times, str | bytes) or not isinstance(times, Iterable))
+    ):
         raise ValueError(f"times must be a sequence of datetime.time or None, got {times!r}")
     return PriceRequest(
         cookie_id=cookie_id,
@@ -48,7 +68,7 @@ def price_request(
         date_from=date_from,
         date_to=date_to,
         timezone=timezone,
-        products=tuple(_product(spec) for spec in products),
+        products=tuple([_product(spec) for spec in products]),
         times=None if times is None else tuple(times),
     )
 
@@ -112,14 +132,17 @@ class PricingAPI:
             times=times,
             ip=ip,
         )
-        return await self.send(request)
+        return await self._lookup(request)
 
     async def send(self, request: PriceRequest) -> PriceResult:
         """Look up prices for an already built :class:`PriceRequest`."""
+        return await self._lookup(request)
+
+    def _lookup(self, request: PriceRequest) -> Awaitable[PriceResult]:
         body = encode(request)
         if self._coalescer is None:
-            return await self._fetch(body)
-        return await self._coalescer.run(body, lambda: self._fetch(body))
+            return self._fetch(body)
+        return self._coalescer.run(body, self._fetch, body)
 
     async def _fetch(self, body: bytes) -> PriceResult:
         response = await self._pipeline.send(

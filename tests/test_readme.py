@@ -67,6 +67,22 @@ def test_quick_start_runs(monkeypatch, capsys):
     assert printed[0].startswith("2018-04-01 10:00:00 ticket-adult ")
 
 
+def test_inventory_example_runs(monkeypatch, capsys):
+    code = block_with("client.inventory.batcher")
+    body = "".join(f"    {line}\n" for line in code.splitlines())
+    with sandbox_in_a_thread() as options:
+
+        class PointedAtSandbox(convious.ConviousClient):
+            def __init__(self, client_id: str, client_secret: str, **kwargs: Any) -> None:
+                super().__init__(**options, **kwargs)
+
+        monkeypatch.setattr(convious, "ConviousClient", PointedAtSandbox)
+        namespace: dict[str, Any] = {"__name__": "readme"}
+        exec(compile(f"async def example():\n{body}", "README inventory", "exec"), namespace)  # noqa: S102
+        asyncio.run(namespace["example"]())
+    assert capsys.readouterr().out == ""  # everything was delivered: nothing printed
+
+
 def test_sandbox_example_runs():
     code = block_with("check_my_integration")
     exec(compile(code, "README sandbox example", "exec"), {"__name__": "readme"})  # noqa: S102

@@ -32,6 +32,11 @@ def test_ruff(command):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_public_api_type_checks_as_users_write_it():
+    result = run(sys.executable, "-m", "mypy", "--strict", "tests/typed_usage.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_mypy_strict_on_the_packages():
     result = run(
         sys.executable, "-m", "mypy", "--strict", "-p", "convictional_async", "-p", "convious"

@@ -15,6 +15,12 @@ class Auth(Protocol):
     refreshes) or was already replaced by a concurrent caller (then it just says replay).
     """
 
+    def current(self) -> Mapping[str, str] | None:
+        """The credential headers if they are usable now without any I/O, else ``None``.
+
+        The pipeline's fast path: ``authorize()`` is awaited only when this says no.
+        """
+
     async def authorize(self) -> Mapping[str, str]:
         """Headers carrying the current credential (may fetch one first)."""
 
@@ -42,6 +48,10 @@ class APIKeyAuth:
 
     def __repr__(self) -> str:
         return f"APIKeyAuth(header={self._header!r})"
+
+    def current(self) -> Mapping[str, str]:
+        """The key header; always usable."""
+        return self._headers
 
     async def authorize(self) -> Mapping[str, str]:
         """The key header; never changes."""

@@ -17,6 +17,7 @@ from typing import Generic, TypeVar
 from ._metrics import ClientMetrics
 
 T = TypeVar("T")
+A = TypeVar("A")
 
 _HANDED_OVER = object()
 """Result given to followers when their leader was cancelled: run the call yourselves."""
@@ -31,7 +32,7 @@ class Coalescer(Generic[T]):
     """
 
     def __init__(self, metrics: ClientMetrics | None = None) -> None:
-        self._flights: dict[Hashable, list[asyncio.Future[object]]] = {}
+        self._flights: dict[Hashable, list[asyncio.Future[object]] | None] = {}
         self.metrics = metrics if metrics is not None else ClientMetrics()
         """Where calls answered by another call's request are counted (``coalesced``)."""
 
@@ -40,38 +41,35 @@ class Coalescer(Generic[T]):
         """How many distinct calls are running now."""
         return len(self._flights)
 
-    async def run(self, key: Hashable, call: Callable[[], Awaitable[T]]) -> T:
-        """Run ``call()``, or wait for the identical call already running under ``key``."""
-        while True:
-            followers = self._flights.get(key)
-            if followers is None:
-                return await self._lead(key, call)
+    async def run(self, key: Hashable, call: Callable[[A], Awaitable[T]], argument: A) -> T:
+        """Return ``await call(argument)``, or the outcome of the identical call already
+        running under ``key``."""
+        flights = self._flights
+        while key in flights:
+            followers = flights[key]
+            if followers is None:  # the first follower makes the list
+                followers = flights[key] = []
             waiter: asyncio.Future[object] = asyncio.get_running_loop().create_future()
             followers.append(waiter)
             outcome = await waiter
             if outcome is not _HANDED_OVER:
                 self.metrics.coalesced += 1
                 return outcome  # type: ignore[return-value]
-
-    async def _lead(self, key: Hashable, call: Callable[[], Awaitable[T]]) -> T:
-        followers: list[asyncio.Future[object]] = []
-        self._flights[key] = followers
+        # Lead: run the call (inline, so no extra coroutine per call) and share its outcome.
+        flights[key] = None
         try:
-            result = await call()
+            result = await call(argument)
         except asyncio.CancelledError:
-            del self._flights[key]
-            for waiter in followers:
+            for waiter in flights.pop(key) or ():
                 if not waiter.done():
                     waiter.set_result(_HANDED_OVER)
             raise
         except BaseException as exc:
-            del self._flights[key]
-            for waiter in followers:
+            for waiter in flights.pop(key) or ():
                 if not waiter.done():
                     waiter.set_exception(exc)
             raise
-        del self._flights[key]
-        for waiter in followers:
+        for waiter in flights.pop(key) or ():
             if not waiter.done():
                 waiter.set_result(result)
         return result

@@ -87,6 +87,9 @@ class Pipeline:
         self.metrics = metrics if metrics is not None else ClientMetrics()
         self._logger = logger or _core_logger
         self._secrets = secrets
+        self._merged: dict[
+            tuple[int, int], tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]
+        ] = {}
         self._sleep = sleep
         self._rand = rand
 
@@ -111,10 +114,10 @@ class Pipeline:
         attempt = 0
         replayed = False
         while True:
-            credential = await auth.authorize() if auth is not None else None
-            request_headers = {**headers, **credential} if credential else headers
-            if limiter is not None:
-                await limiter.acquire()
+            credential = (auth.current() or await auth.authorize()) if auth is not None else None
+            request_headers = self._with_credential(headers, credential) if credential else headers
+            if limiter is not None and (wait := limiter.reserve()) is not None:
+                await wait
             metrics.attempts += 1
             started = time.perf_counter()
             try:
@@ -165,6 +168,21 @@ class Pipeline:
             await self._sleep(delay)
             attempt += 1
             metrics.retries += 1
+
+    def _with_credential(
+        self, headers: Mapping[str, str], credential: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        """``headers`` plus the credential, reusing the merged mapping for a pair seen before
+        (the transport prepares each mapping once)."""
+        key = (id(headers), id(credential))
+        entry = self._merged.get(key)
+        if entry is not None and entry[0] is headers and entry[1] is credential:
+            return entry[2]
+        merged = {**headers, **credential}
+        if len(self._merged) >= 32:
+            self._merged.clear()
+        self._merged[key] = (headers, credential, merged)
+        return merged
 
     def _log(
         self,

@@ -23,7 +23,7 @@ import logging
 import math
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Protocol
 
 import attrs
@@ -134,14 +134,11 @@ def _number(value: str | None) -> float | None:
     return number if math.isfinite(number) and number >= 0 else None
 
 
-_WATCHED = ("Retry-After", "X-RateLimit-Remaining", "X-Rate-Limit-Limit", "X-RateLimit-Limit")
-
-
 class RateLimiter(Protocol):
     """What the request pipeline needs from a rate limiter."""
 
-    async def acquire(self) -> None:
-        """Wait until one more request may be sent."""
+    def reserve(self) -> Awaitable[None] | None:
+        """Take the next slot: ``None`` if it is free now, else an awaitable to wait on."""
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Learn from a response's status and rate-limit headers."""
@@ -197,6 +194,13 @@ class LocalRateLimiter:
         self._last = (loop, bucket)
         return bucket
 
+    def reserve(self) -> Awaitable[None] | None:
+        """``None`` when nothing limits the next request (no coroutine needed), else
+        :meth:`acquire`."""
+        if self._blocked_until or self._limit is not None:
+            return self.acquire()
+        return None
+
     async def acquire(self) -> None:
         """Wait for the back-off gate, then for the pacing bucket."""
         loop = asyncio.get_running_loop()
@@ -204,13 +208,20 @@ class LocalRateLimiter:
             # Polling, not an Event: a later 429 may push the deadline further out.
             while (delay := self._blocked_until - loop.time()) > 0:  # noqa: ASYNC110
                 await asyncio.sleep(delay)
+            self._blocked_until = 0.0
         bucket = self._bucket(loop)
         if bucket is not None:
             await bucket.acquire()
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Pause everyone after a 429 or an exhausted window; adopt a stricter server limit."""
-        if status != 429 and not any(name in headers for name in _WATCHED):
+        if (
+            status != 429
+            and "X-RateLimit-Remaining" not in headers
+            and "X-Rate-Limit-Limit" not in headers
+            and "X-RateLimit-Limit" not in headers
+            and "Retry-After" not in headers
+        ):
             return
         info = RateLimitHeaders.parse(headers, now=time.time())
         advertised = info.advertised()

@@ -16,16 +16,21 @@ class Response:
     'r-1'
     """
 
-    __slots__ = ("body", "headers", "method", "status", "url")
+    __slots__ = ("_url", "body", "headers", "method", "status")
 
     def __init__(
-        self, status: int, headers: Mapping[str, str], body: bytes, method: str, url: str
+        self, status: int, headers: Mapping[str, str], body: bytes, method: str, url: object
     ) -> None:
         self.status = status
         self.headers = headers
         self.body = body
         self.method = method
-        self.url = url
+        self._url = url
+
+    @property
+    def url(self) -> str:
+        """The URL that was requested (formatted only when asked for)."""
+        return str(self._url)
 
     def __repr__(self) -> str:
         return f"<Response {self.status} {self.method} {self.url} request_id={self.request_id!r}>"

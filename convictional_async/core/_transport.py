@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import attrs
+from multidict import CIMultiDict
 from yarl import URL
 
 from ._errors import (
@@ -37,8 +38,9 @@ def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: object
 class Timeout:
     """Time limits for one attempt, in seconds (``None``: no limit).
 
-    ``total`` covers the whole attempt including waiting for a free connection;
-    ``connect`` covers opening a socket; ``read`` bounds the gap between two reads.
+    ``total`` covers one attempt from the moment it has a connection slot (requests
+    beyond the pool size queue first, without a time limit); ``connect`` covers opening
+    a socket; ``read`` bounds the gap between two reads.
 
     >>> Timeout(total=5.0).connect
     10.0
@@ -111,6 +113,8 @@ class Transport:
         self._owns_session = session is None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._prepared_headers: dict[int, tuple[Mapping[str, str], CIMultiDict[str]]] = {}
+        self._gate: asyncio.Semaphore | None = None
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -134,6 +138,12 @@ class Transport:
             )
         if session is None:
             session = self._session = self._create_session()
+        connector = session.connector
+        limit = connector.limit if connector is not None else 0
+        # Requests beyond the pool size wait here, before aiohttp builds a request, a
+        # timer and header objects for each of them: thousands of queued lookups then
+        # cost a coroutine each, not a pile of objects the garbage collector walks.
+        self._gate = asyncio.Semaphore(limit) if limit else None
         self._loop = loop
         return session
 
@@ -144,7 +154,6 @@ class Transport:
         session = aiohttp.ClientSession(
             connector=connector,
             timeout=self._timeout,
-            headers={"User-Agent": self._user_agent},
             # An API client has no use for cookies, and the jar costs CPU on every request.
             cookie_jar=aiohttp.DummyCookieJar(),
         )
@@ -159,24 +168,50 @@ class Transport:
         """Create the session now (otherwise it is created on the first request)."""
         self._session_for(asyncio.get_running_loop())
 
+    def _prepared(self, headers: Mapping[str, str]) -> CIMultiDict[str]:
+        """``headers`` plus the User-Agent, as the multidict aiohttp works with.
+
+        Callers pass the same header mappings again and again (one per API and
+        credential), so each is converted once and the result reused.
+        """
+        entry = self._prepared_headers.get(id(headers))
+        if entry is not None and entry[0] is headers:
+            return entry[1]
+        prepared = CIMultiDict({"User-Agent": self._user_agent})
+        prepared.update(headers)
+        if len(self._prepared_headers) >= 64:
+            self._prepared_headers.clear()
+        self._prepared_headers[id(headers)] = (headers, prepared)
+        return prepared
+
     async def send(
         self, method: str, url: URL, headers: Mapping[str, str], body: bytes | None
     ) -> Response:
-        """Send one request and read the whole response."""
+        """Send one request and read the whole response.
+
+        ``headers`` must not be changed after it was passed in: its prepared form is
+        cached (pass a new mapping instead).
+        """
         session = self._session_for(asyncio.get_running_loop())
+        gate = self._gate
+        if gate is not None:
+            await gate.acquire()
         try:
             async with session.request(
                 method,
                 url,
                 data=body,
-                headers=headers,
+                headers=self._prepared(headers),
                 allow_redirects=False,
                 timeout=self._timeout,
             ) as response:
                 payload = await response.read()
-                return Response(response.status, response.headers, payload, method, str(url))
+                return Response(response.status, response.headers, payload, method, url)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise translate_error(exc, method, str(url)) from exc
+        finally:
+            if gate is not None:
+                gate.release()
 
     async def aclose(self) -> None:
         """Close the session if this transport created it; idempotent."""

@@ -204,6 +204,21 @@ async def test_waiting_senders_are_released_when_the_batcher_closes(sandbox, cli
         await blocked
 
 
+async def test_closing_the_client_first_hands_events_back_at_once(sandbox):
+    client = ConviousClient(**sandbox.client_options())
+    batcher = client.inventory.batcher(linger=60.0, close_timeout=30.0)
+    await batcher.start()
+    events = [ProductRemoved(product_reference=f"p{i}") for i in range(3)]
+    for event in events:
+        await batcher.send(event)
+    await client.aclose()  # the wrong order: the batcher can no longer send
+    with pytest.raises(UndeliveredEventsError) as caught:
+        async with asyncio.timeout(5):  # not the 30 s close_timeout
+            await batcher.close()
+    assert caught.value.undelivered == events
+    assert "client is closed" in str(batcher._last_error)
+
+
 async def test_batches_respect_the_byte_limit(sandbox, client):
     await client.inventory.publish([created("adult")])
     async with client.inventory.batcher(
@@ -239,7 +254,8 @@ async def test_a_forgotten_batcher_warns(sandbox, client):
     await batcher.start()
     for lane in batcher._lanes:  # what tearing down the event loop does to its workers
         lane.worker.cancel()
-    await asyncio.sleep(0)
+    for _ in range(3):  # the cancellations, then the workers' done callbacks
+        await asyncio.sleep(0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         del batcher, lane

@@ -60,6 +60,8 @@ def test_products_accept_pairs_and_product_quantities():
         ({"products": [("a", 1.5)]}, "number_of_items"),
         ({"products": [("", 1)]}, "product_reference"),
         ({"products": [("a", 1, 2)]}, "pair"),
+        ({"products": [(["a"], 1)]}, "product_reference"),
+        ({"products": [("a", 1), ("a", True)]}, "number_of_items"),
         ({"products": "ticket-adult"}, "sequence"),
         ({"date_from": date(2018, 5, 1)}, "after date_to"),
         ({"date_from": datetime(2018, 4, 1, tzinfo=UTC)}, "not a datetime"),

@@ -14,13 +14,13 @@ async def test_identical_calls_share_one_execution():
     calls = 0
     gate = asyncio.Event()
 
-    async def call() -> str:
+    async def call(_: object) -> str:
         nonlocal calls
         calls += 1
         await gate.wait()
         return "result"
 
-    tasks = [asyncio.create_task(coalescer.run("k", call)) for _ in range(50)]
+    tasks = [asyncio.create_task(coalescer.run("k", call, None)) for _ in range(50)]
     await asyncio.sleep(0)
     gate.set()
     assert await asyncio.gather(*tasks) == ["result"] * 50
@@ -38,7 +38,7 @@ async def test_different_keys_run_separately():
         await asyncio.sleep(0)
         return key
 
-    results = await asyncio.gather(*(coalescer.run(k, lambda k=k: call(k)) for k in "abc"))
+    results = await asyncio.gather(*(coalescer.run(k, call, k) for k in "abc"))
     assert results == ["a", "b", "c"]
     assert sorted(calls) == ["a", "b", "c"]
 
@@ -47,33 +47,33 @@ async def test_an_error_reaches_every_waiter_then_the_key_is_free():
     coalescer: Coalescer[str] = Coalescer()
     gate = asyncio.Event()
 
-    async def failing() -> str:
+    async def failing(_: object) -> str:
         await gate.wait()
         raise ValueError("boom")
 
-    tasks = [asyncio.create_task(coalescer.run("k", failing)) for _ in range(3)]
+    tasks = [asyncio.create_task(coalescer.run("k", failing, None)) for _ in range(3)]
     await asyncio.sleep(0)
     gate.set()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     assert all(isinstance(r, ValueError) for r in results)
 
-    async def fine() -> str:
+    async def fine(_: object) -> str:
         return "ok"
 
-    assert await coalescer.run("k", fine) == "ok"
+    assert await coalescer.run("k", fine, None) == "ok"
 
 
 async def test_a_cancelled_follower_does_not_affect_the_leader():
     coalescer: Coalescer[str] = Coalescer()
     gate = asyncio.Event()
 
-    async def call() -> str:
+    async def call(_: object) -> str:
         await gate.wait()
         return "done"
 
-    leader = asyncio.create_task(coalescer.run("k", call))
+    leader = asyncio.create_task(coalescer.run("k", call, None))
     await asyncio.sleep(0)
-    follower = asyncio.create_task(coalescer.run("k", call))
+    follower = asyncio.create_task(coalescer.run("k", call, None))
     await asyncio.sleep(0)
     follower.cancel()
     gate.set()
@@ -87,15 +87,15 @@ async def test_a_cancelled_leader_hands_the_call_to_a_follower():
     started = 0
     gate = asyncio.Event()
 
-    async def call() -> int:
+    async def call(_: object) -> int:
         nonlocal started
         started += 1
         await gate.wait()
         return started
 
-    leader = asyncio.create_task(coalescer.run("k", call))
+    leader = asyncio.create_task(coalescer.run("k", call, None))
     await asyncio.sleep(0)
-    followers = [asyncio.create_task(coalescer.run("k", call)) for _ in range(3)]
+    followers = [asyncio.create_task(coalescer.run("k", call, None)) for _ in range(3)]
     await asyncio.sleep(0)
     leader.cancel()
     for _ in range(3):  # let the leader unwind and a follower take over before finishing

@@ -34,6 +34,9 @@ class FakeAuth:
         self.refreshes = 0
         self.refresh = refresh
 
+    def current(self):
+        return self.headers
+
     async def authorize(self):
         return self.headers
 

@@ -1,0 +1,630 @@
+"""Pricing benchmark: client CPU per price lookup, the SDK against plain aiohttp and httpx.
+
+Run it with ``python benchmarks/pricing.py`` (``--help`` for the options).
+
+What is measured: N ``POST /api/price/rtp`` lookups, at most C in flight (an
+``asyncio.Semaphore(C)`` around each lookup, all N started at once and awaited with
+``asyncio.gather``),
+made by three clients against the same local responder:
+
+* ``aiohttp``: one default ``aiohttp.ClientSession``, ``session.post(url, json=...)``,
+  ``raise_for_status()``, ``await resp.json()``, written the way a user would;
+* ``httpx``: one default ``httpx.AsyncClient``, ``client.post(url, json=...)``,
+  ``raise_for_status()``, ``resp.json()``;
+* ``sdk``: ``ConviousClient.pricing.get_prices(...)`` as configured by default, returning
+  typed models, with auth, validation, retries and the rate limiter in the path
+  (Convious documents no rate limit, so by default the limiter is the shared 429
+  back-off gate that reads every response's rate-limit headers, with no pacing);
+* ``sdk-paced``: the same with client-side pacing on (``RateLimit(max_requests=10**6)``:
+  aiolimiter runs on every request but never throttles), to show what pacing costs.
+
+The plain clients build their JSON payload per lookup from the same ``date``/``time``
+objects the SDK receives, and every client reads one price from every result. They
+get their token once, before the clock starts; the SDK gets its own through its normal
+path on its first lookup, which is one request in N. Sessions, connection pools (at most
+100 connections for all three, their default; httpx keeps only 20 of them idle) and
+clients are created outside the timed part; connecting is inside it, for all three.
+
+Why the CPU time of the client process: the question is what a lookup costs the
+application that makes it. ``time.process_time()`` counts only this process (every
+thread, user and system time), and the responder runs in another process pinned to
+another CPU, so neither its work nor time spent waiting for it is counted.
+Requests per second (wall clock) are shown too, but on a 2-CPU machine they also depend
+on the responder and the scheduler.
+
+Why distinct cookie ids: the SDK coalesces identical lookups in flight at the same
+moment into one request. Identical lookups would let it skip most of the work that the
+plain clients do, so each lookup asks for a different visitor and all clients do N
+real requests.
+
+Why interleaved rounds and medians: CPU frequency, caches and other processes drift
+over a run. After one warm-up run per client (not counted), the clients take turns
+(aiohttp, httpx, sdk, aiohttp, ...) for R rounds, so any drift hits all of them alike,
+and the median of the R runs ignores the odd disturbed one. The closing verdict also
+gives the range of the round-by-round ratios: on a shared virtual machine one round can
+be off by 30 % or more, and a verdict inside that range is not a firm one. Nothing
+global is turned off (the garbage collector runs as usual; a collection before each run
+only gives every run the same starting heap): this compares normal use.
+
+Every client keeps its default timeouts. A client that times out under load (httpx's
+5 s pool timeout can expire while requests queue behind C=1000) is reported as failed
+at that concurrency and skipped there; any other error aborts the benchmark.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import gc
+import importlib.util
+import json
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import aiohttp.http_parser
+import httpx
+import msgspec
+from _responder import Responder, benchmark_cpus, raise_open_file_limit
+
+from convious import ConviousClient, RateLimit, RequestTimeout
+
+TIMEZONE = "Europe/Amsterdam"
+API_VERSION = "1.0.0"
+TOKEN_FORM = {
+    "grant_type": "client_credentials",
+    "client_id": "bench",
+    "client_secret": "bench-secret",
+}
+TARGET_RATIO = 0.95
+"""The goal: SDK CPU per request at most this times plain aiohttp's."""
+TIMEOUTS = (TimeoutError, httpx.TimeoutException, RequestTimeout)
+"""Errors meaning a client could not keep up: a result to report, not a bug."""
+
+Lookup = Callable[[int], Awaitable[object]]
+"""One price lookup for visitor number ``i``; returns the price it read."""
+ClientFactory = Callable[[str, "Scenario"], AbstractAsyncContextManager[Lookup]]
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One shape of lookup: a date range, start times and products."""
+
+    name: str
+    description: str
+    date_from: dt.date
+    date_to: dt.date
+    times: tuple[dt.time, ...]
+    products: tuple[tuple[str, int], ...]
+
+    def days(self) -> list[dt.date]:
+        """Every day in ``date_from..date_to``."""
+        count = (self.date_to - self.date_from).days + 1
+        return [self.date_from + dt.timedelta(days=n) for n in range(count)]
+
+    def response_body(self) -> bytes:
+        """The canned pricer answer: one entry per day and time, a per-item price each."""
+        rng = random.Random(self.name)
+        prices = [
+            {
+                "priceDate": day.isoformat(),
+                "priceTime": start.isoformat(),
+                "products": [
+                    {
+                        "productReference": reference,
+                        "numberOfItems": count,
+                        "price": f"{rng.uniform(9.0, 24.0):.2f}",
+                    }
+                    for reference, count in self.products
+                ],
+            }
+            for day in self.days()
+            for start in self.times
+        ]
+        return json.dumps({"prices": prices}, separators=(",", ":")).encode()
+
+    def first_price(self) -> str:
+        """The price every client should read from every result."""
+        document = json.loads(self.response_body())
+        return str(document["prices"][0]["products"][0]["price"])
+
+
+SCENARIOS = {
+    "calendar": Scenario(
+        name="calendar",
+        description="30 days x 2 times x 2 products (60 TimedPrice, 120 prices)",
+        date_from=dt.date(2018, 4, 1),
+        date_to=dt.date(2018, 4, 30),
+        times=(dt.time(10, 0), dt.time(10, 30)),
+        products=(("adult", 2), ("child", 1)),
+    ),
+    "day": Scenario(
+        name="day",
+        description="1 day x 3 times x 2 products (3 TimedPrice, 6 prices)",
+        date_from=dt.date(2018, 4, 1),
+        date_to=dt.date(2018, 4, 1),
+        times=(dt.time(10, 0), dt.time(10, 30), dt.time(12, 30)),
+        products=(("adult", 2), ("child", 1)),
+    ),
+}
+
+
+def plain_payload(scenario: Scenario, i: int) -> dict[str, Any]:
+    """The request body as a user of a plain HTTP client would build it."""
+    return {
+        "cookieId": f"visitor-{i}",
+        "ip": None,
+        "dateFrom": scenario.date_from.isoformat(),
+        "dateTo": scenario.date_to.isoformat(),
+        "timezone": TIMEZONE,
+        "products": [
+            {"productReference": reference, "numberOfItems": count}
+            for reference, count in scenario.products
+        ],
+        "times": [start.isoformat() for start in scenario.times],
+    }
+
+
+@contextlib.asynccontextmanager
+async def aiohttp_client(base_url: str, scenario: Scenario) -> AsyncIterator[Lookup]:
+    """Plain aiohttp with a default session."""
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{base_url}/oauth/token/", data=TOKEN_FORM) as response:
+            response.raise_for_status()
+            token = (await response.json())["access_token"]
+        url = f"{base_url}/api/price/rtp"
+        headers = {"Authorization": f"Bearer {token}", "Accept-Version": API_VERSION}
+
+        async def lookup(i: int) -> object:
+            payload = plain_payload(scenario, i)
+            async with session.post(url, json=payload, headers=headers) as response:
+                response.raise_for_status()
+                data = await response.json()
+            return data["prices"][0]["products"][0]["price"]
+
+        yield lookup
+
+
+@contextlib.asynccontextmanager
+async def httpx_client(base_url: str, scenario: Scenario) -> AsyncIterator[Lookup]:
+    """Plain httpx with a default async client."""
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{base_url}/oauth/token/", data=TOKEN_FORM)
+        response.raise_for_status()
+        token = response.json()["access_token"]
+        url = f"{base_url}/api/price/rtp"
+        headers = {"Authorization": f"Bearer {token}", "Accept-Version": API_VERSION}
+
+        async def lookup(i: int) -> object:
+            response = await client.post(url, json=plain_payload(scenario, i), headers=headers)
+            response.raise_for_status()
+            data = response.json()
+            return data["prices"][0]["products"][0]["price"]
+
+        yield lookup
+
+
+@contextlib.asynccontextmanager
+async def sdk_client(
+    base_url: str, scenario: Scenario, rate_limit: RateLimit | None = None
+) -> AsyncIterator[Lookup]:
+    """The SDK as configured by default, which fetches its token on the first lookup."""
+    async with ConviousClient(
+        client_id="bench",
+        client_secret="bench-secret",
+        identity_url=base_url,
+        inventory_url=base_url,
+        pricer_url=base_url,
+        rate_limit=rate_limit,
+    ) as client:
+
+        async def lookup(i: int) -> object:
+            result = await client.pricing.get_prices(
+                cookie_id=f"visitor-{i}",
+                date_from=scenario.date_from,
+                date_to=scenario.date_to,
+                timezone=TIMEZONE,
+                products=scenario.products,
+                times=scenario.times,
+            )
+            return result.prices[0].products[0].price
+
+        yield lookup
+        metrics = client.metrics
+        if metrics.coalesced or metrics.token_requests != 1 or metrics.retries:
+            raise RuntimeError(f"the SDK run was not a plain one: {metrics}")
+
+
+@contextlib.asynccontextmanager
+async def sdk_paced_client(base_url: str, scenario: Scenario) -> AsyncIterator[Lookup]:
+    """The SDK with client-side pacing on (aiolimiter), at a rate that never throttles."""
+    async with sdk_client(base_url, scenario, RateLimit(max_requests=1_000_000)) as lookup:
+        yield lookup
+
+
+CLIENTS: dict[str, ClientFactory] = {
+    "aiohttp": aiohttp_client,
+    "httpx": httpx_client,
+    "sdk": sdk_client,
+    "sdk-paced": sdk_paced_client,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One timed run of N lookups by one client."""
+
+    scenario: str
+    concurrency: int
+    client: str
+    round: int
+    requests: int
+    wall_seconds: float
+    cpu_seconds: float
+
+    @property
+    def requests_per_second(self) -> float:
+        """Lookups per second of wall-clock time."""
+        return self.requests / self.wall_seconds
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        """Client-process CPU microseconds per lookup."""
+        return self.cpu_seconds / self.requests * 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A client that timed out at one (scenario, concurrency); it is skipped there."""
+
+    scenario: str
+    concurrency: int
+    client: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The median over the rounds of one (scenario, concurrency, client)."""
+
+    scenario: str
+    concurrency: int
+    client: str
+    rounds: int
+    requests_per_second: float | None
+    cpu_us_per_request: float | None
+    cpu_us_min: float | None
+    cpu_us_max: float | None
+    cpu_vs_aiohttp: float | None
+    round_ratios: tuple[float, ...]
+    """CPU per request over plain aiohttp's in the same round, round by round."""
+    error: str | None
+
+
+async def time_run(
+    factory: ClientFactory,
+    base_url: str,
+    scenario: Scenario,
+    *,
+    requests: int,
+    concurrency: int,
+) -> tuple[float, float]:
+    """Run N lookups; return (wall seconds, client CPU seconds) of the lookups alone."""
+    expected = scenario.first_price()
+    async with factory(base_url, scenario) as lookup:
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def limited(i: int) -> object:
+            async with semaphore:
+                return await lookup(i)
+
+        gc.collect()
+        cpu_started = time.process_time()
+        wall_started = time.perf_counter()
+        lookups = [asyncio.ensure_future(limited(i)) for i in range(requests)]
+        try:
+            prices = await asyncio.gather(*lookups)
+        except BaseException:
+            # Stop the other lookups before the client closes under them.
+            for task in lookups:
+                task.cancel()
+            await asyncio.gather(*lookups, return_exceptions=True)
+            raise
+        wall = time.perf_counter() - wall_started
+        cpu = time.process_time() - cpu_started
+    wrong = [price for price in prices if str(price) != expected]
+    if len(prices) != requests or wrong:
+        raise RuntimeError(f"{len(wrong)} lookups read a wrong price, e.g. {wrong[:1]}")
+    return wall, cpu
+
+
+async def try_run(
+    client: str, base_url: str, scenario: Scenario, *, requests: int, concurrency: int
+) -> tuple[float, float] | str:
+    """:func:`time_run` for ``client``, or the name of the timeout that stopped it."""
+    try:
+        return await time_run(
+            CLIENTS[client], base_url, scenario, requests=requests, concurrency=concurrency
+        )
+    except TIMEOUTS as exc:
+        return type(exc).__name__
+
+
+async def bench_scenario(
+    base_url: str,
+    scenario: Scenario,
+    *,
+    clients: Sequence[str],
+    concurrencies: Sequence[int],
+    requests: int,
+    rounds: int,
+) -> tuple[list[Run], list[Failure]]:
+    """Warm up each client, then run the interleaved rounds, for every concurrency."""
+    runs: list[Run] = []
+    failures: list[Failure] = []
+    for concurrency in concurrencies:
+        where = f"{scenario.name} C={concurrency}"
+        failed: dict[str, str] = {}
+        for round_number in range(rounds + 1):  # round 0 is the warm-up
+            for name in clients:
+                if name in failed:
+                    continue
+                outcome = await try_run(
+                    name, base_url, scenario, requests=requests, concurrency=concurrency
+                )
+                if isinstance(outcome, str):
+                    failed[name] = outcome
+                    log(f"{where} {name}: timed out ({outcome}); skipped at this concurrency")
+                elif round_number == 0:
+                    log(f"{where} {name}: warm-up done in {outcome[0]:.1f} s")
+                else:
+                    run = Run(scenario.name, concurrency, name, round_number, requests, *outcome)
+                    runs.append(run)
+                    log(
+                        f"{where} round {round_number}/{rounds} {name}: "
+                        f"{run.requests_per_second:,.0f} req/s, "
+                        f"{run.cpu_us_per_request:.1f} CPU us/req"
+                    )
+        failures += [Failure(scenario.name, concurrency, n, e) for n, e in failed.items()]
+    return runs, failures
+
+
+def summarize(
+    runs: Sequence[Run], failures: Sequence[Failure], clients: Sequence[str]
+) -> list[Summary]:
+    """Medians per (scenario, concurrency, client), with the CPU ratio to plain aiohttp.
+
+    A client that failed at a (scenario, concurrency) gets no numbers there, even if some
+    rounds completed before it timed out.
+    """
+    groups: dict[tuple[str, int, str], list[Run]] = {}
+    for run in runs:
+        groups.setdefault((run.scenario, run.concurrency, run.client), []).append(run)
+    errors = {(f.scenario, f.concurrency, f.client): f.error for f in failures}
+    for key in errors:
+        groups.setdefault(key, [])
+    cpu_medians = {
+        key: statistics.median(run.cpu_us_per_request for run in group)
+        for key, group in groups.items()
+        if key not in errors
+    }
+    by_round = {(r.scenario, r.concurrency, r.round, r.client): r for r in runs}
+    cells = list(dict.fromkeys((scenario, concurrency) for scenario, concurrency, _ in groups))
+    summaries = []
+    for key in sorted(groups, key=lambda k: (cells.index(k[:2]), clients.index(k[2]))):
+        scenario, concurrency, client = key
+        group = groups[key]
+        cpu = cpu_medians.get(key)
+        baseline = cpu_medians.get((scenario, concurrency, "aiohttp"))
+        pairs = [
+            (run, by_round.get((scenario, concurrency, run.round, "aiohttp"))) for run in group
+        ]
+        round_ratios = tuple(
+            run.cpu_seconds / base.cpu_seconds
+            for run, base in pairs
+            if base is not None and cpu is not None and baseline
+        )
+        summaries.append(
+            Summary(
+                scenario=scenario,
+                concurrency=concurrency,
+                client=client,
+                rounds=len(group),
+                requests_per_second=None
+                if cpu is None
+                else statistics.median(run.requests_per_second for run in group),
+                cpu_us_per_request=cpu,
+                cpu_us_min=None if cpu is None else min(r.cpu_us_per_request for r in group),
+                cpu_us_max=None if cpu is None else max(r.cpu_us_per_request for r in group),
+                cpu_vs_aiohttp=cpu / baseline if cpu is not None and baseline else None,
+                round_ratios=round_ratios,
+                error=errors.get(key),
+            )
+        )
+    return summaries
+
+
+def markdown_table(summaries: Sequence[Summary]) -> str:
+    """The README table."""
+    lines = [
+        "| scenario | C | client | req/s | CPU µs/req | CPU vs aiohttp |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for s in summaries:
+        ratio = "n/a" if s.cpu_vs_aiohttp is None else f"{s.cpu_vs_aiohttp:.2f}"
+        if s.requests_per_second is None or s.cpu_us_per_request is None:
+            numbers = f"timed out ({s.error}) | - "
+        else:
+            numbers = f"{s.requests_per_second:,.0f} | {s.cpu_us_per_request:.1f} "
+        lines.append(f"| {s.scenario} | {s.concurrency} | {s.client} | {numbers}| {ratio} |")
+    return "\n".join(lines)
+
+
+def verdicts(summaries: Sequence[Summary]) -> list[str]:
+    """One line per (scenario, C): did the SDK meet the CPU target?"""
+    lines = []
+    for s in summaries:
+        if s.client != "sdk":
+            continue
+        where = f"- {s.scenario}, C={s.concurrency}:"
+        if s.error is not None:
+            lines.append(f"{where} the SDK timed out ({s.error}); no verdict")
+        elif s.cpu_vs_aiohttp is None:
+            lines.append(f"{where} no plain aiohttp result to compare with; no verdict")
+        else:
+            met = "met" if s.cpu_vs_aiohttp <= TARGET_RATIO else "MISSED"
+            low, high = min(s.round_ratios), max(s.round_ratios)
+            noise = (
+                f" (single rounds ranged {low:.2f}x-{high:.2f}x: within the noise)"
+                if low <= TARGET_RATIO < high
+                else ""
+            )
+            lines.append(
+                f"{where} SDK CPU/request = {s.cpu_vs_aiohttp:.2f}x plain aiohttp; "
+                f"target <= {TARGET_RATIO:.2f}x {met}{noise}"
+            )
+    return lines
+
+
+def header(args: argparse.Namespace, cpus: tuple[int, int] | None) -> str:
+    """Versions, machine and settings, for the top of the output."""
+    c_parser = aiohttp.http_parser.HttpResponseParser.__module__ == "aiohttp._http_parser"
+    affinity = (
+        f"responder pinned to CPU {cpus[0]}, client to CPU {cpus[1]}"
+        if cpus
+        else "none (fewer than 2 CPUs available)"
+    )
+    scenarios = "; ".join(f"{name}: {SCENARIOS[name].description}" for name in args.scenario)
+    notes = []
+    if "httpx" in args.clients and importlib.util.find_spec("sniffio") is None:
+        notes.append(
+            "Note: sniffio is not installed (anyio >= 4.11 no longer needs it), so httpcore "
+            "1.0.x retries a failed `import sniffio` on every lock it sets up "
+            "(encode/httpcore#1103); the httpx numbers include that cost."
+        )
+    return "\n".join(
+        [
+            "Pricing benchmark: POST /api/price/rtp against a local keep-alive responder",
+            f"Python {sys.version.split()[0]}, aiohttp {aiohttp.__version__} "
+            f"(C parser: {'yes' if c_parser else 'no'}), httpx {httpx.__version__}, "
+            f"msgspec {msgspec.__version__}; asyncio default event loop",
+            f"CPUs: {os.cpu_count()}; affinity: {affinity}",
+            f"N={args.requests} lookups per run, concurrency C via asyncio.Semaphore, "
+            f"{args.rounds} interleaved rounds after 1 warm-up run per client; medians shown",
+            f"Scenarios: {scenarios}",
+            "Every lookup has a distinct cookieId, so the SDK's coalescing of identical "
+            "in-flight lookups never applies: all clients send N requests.",
+            "CPU = time.process_time() of the client process only (the responder is "
+            "another process).",
+            *notes,
+        ]
+    )
+
+
+def log(message: str) -> None:
+    """Progress, to stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else "")
+    parser.add_argument("--requests", type=positive_int, default=5000, metavar="N")
+    parser.add_argument("--rounds", type=positive_int, default=5, metavar="R")
+    parser.add_argument(
+        "--concurrency", type=positive_int, nargs="+", default=[100, 1000], metavar="C"
+    )
+    parser.add_argument("--scenario", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS))
+    parser.add_argument("--clients", nargs="+", choices=list(CLIENTS), default=list(CLIENTS))
+    parser.add_argument("--json", type=Path, metavar="PATH", help="write every result here")
+    args = parser.parse_args(argv)
+    for name in ("concurrency", "scenario", "clients"):
+        setattr(args, name, list(dict.fromkeys(getattr(args, name))))  # drop repeats
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the table."""
+    args = parse_args(argv)
+    cpus = benchmark_cpus()
+    if cpus is not None:
+        os.sched_setaffinity(0, {cpus[1]})
+    raise_open_file_limit()
+    print(header(args, cpus), end="\n\n", flush=True)
+    runs: list[Run] = []
+    failures: list[Failure] = []
+    for name in args.scenario:
+        scenario = SCENARIOS[name]
+        with Responder(
+            pricing_body=scenario.response_body(), cpu=cpus[0] if cpus else None
+        ) as responder:
+            scenario_runs, scenario_failures = asyncio.run(
+                bench_scenario(
+                    responder.base_url,
+                    scenario,
+                    clients=args.clients,
+                    concurrencies=args.concurrency,
+                    requests=args.requests,
+                    rounds=args.rounds,
+                )
+            )
+        runs += scenario_runs
+        failures += scenario_failures
+    summaries = summarize(runs, failures, args.clients)
+    print(markdown_table(summaries))
+    lines = verdicts(summaries)
+    if lines:
+        print()
+        print("\n".join(lines))
+    if args.json is not None:
+        document = {
+            "settings": {
+                "requests": args.requests,
+                "rounds": args.rounds,
+                "concurrency": args.concurrency,
+                "scenarios": args.scenario,
+                "clients": args.clients,
+                "cpus": os.cpu_count(),
+                "affinity": list(cpus) if cpus else None,
+                "python": sys.version.split()[0],
+                "aiohttp": aiohttp.__version__,
+                "httpx": httpx.__version__,
+                "msgspec": msgspec.__version__,
+                "target_ratio": TARGET_RATIO,
+            },
+            "runs": [
+                {
+                    **asdict(run),
+                    "requests_per_second": run.requests_per_second,
+                    "cpu_us_per_request": run.cpu_us_per_request,
+                }
+                for run in runs
+            ],
+            "failures": [asdict(failure) for failure in failures],
+            "medians": [asdict(summary) for summary in summaries],
+        }
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
+        log(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""The benchmarks run and their responder speaks HTTP correctly (behaviour only, never speed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import resource
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+responder_module = _load("benchmarks_responder", BENCHMARKS / "_responder.py")
+RequestParser = responder_module.RequestParser
+BadRequest = responder_module.BadRequest
+Responder = responder_module.Responder
+
+PRICING_BODY = b'{"prices":[]}'
+
+
+def _request(method: str, path: str, body: bytes = b"", extra: str = "") -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + extra.encode() + b"\r\n" + body
+
+
+def _read_responses(sock: socket.socket, count: int) -> list[tuple[int, dict[str, str], bytes]]:
+    """Read exactly ``count`` responses (Content-Length framed) from ``sock``."""
+    buffer = b""
+    responses = []
+    while len(responses) < count:
+        end = buffer.find(b"\r\n\r\n")
+        if end >= 0:
+            lines = buffer[:end].decode().split("\r\n")
+            headers = dict(line.split(": ", 1) for line in lines[1:])
+            length = int(headers["Content-Length"])
+            if len(buffer) >= end + 4 + length:
+                body = buffer[end + 4 : end + 4 + length]
+                responses.append((int(lines[0].split()[1]), headers, body))
+                buffer = buffer[end + 4 + length :]
+                continue
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError(f"connection closed after {len(responses)} responses")
+        buffer += chunk
+    return responses
+
+
+@pytest.fixture(scope="module")
+def responder() -> Iterator[Any]:
+    with Responder(pricing_body=PRICING_BODY, cpu=None) as running:
+        yield running
+
+
+def _connect(responder: Any) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", responder.port), timeout=5.0)
+
+
+def test_parser_reassembles_a_request_fed_byte_by_byte() -> None:
+    parser = RequestParser()
+    data = _request("POST", "/api/price/rtp", b'{"cookieId":"c"}')
+    requests = [request for byte in data for request in parser.feed(bytes([byte]))]
+    assert [(r.method, r.path, r.body) for r in requests] == [
+        (b"POST", b"/api/price/rtp", b'{"cookieId":"c"}')
+    ]
+
+
+def test_parser_splits_pipelined_requests_and_keeps_the_partial_rest() -> None:
+    parser = RequestParser()
+    data = _request("POST", "/events", b"[1]") + _request("GET", "/x?y=1") + b"POST /ev"
+    assert [(r.method, r.path, r.body) for r in parser.feed(data)] == [
+        (b"POST", b"/events", b"[1]"),
+        (b"GET", b"/x", b""),
+    ]
+    assert [r.path for r in parser.feed(b"ents HTTP/1.1\r\nContent-Length: 0\r\n\r\n")] == [
+        b"/events"
+    ]
+
+
+def test_parser_reads_connection_close_and_http_1_0() -> None:
+    parser = RequestParser()
+    close = _request("POST", "/events", extra="Connection: close\r\n")
+    old = b"GET / HTTP/1.0\r\n\r\n"
+    assert [r.keep_alive for r in parser.feed(close + old)] == [False, False]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"NONSENSE\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+    ],
+)
+def test_parser_rejects_what_it_does_not_understand(data: bytes) -> None:
+    with pytest.raises(BadRequest):
+        RequestParser().feed(data)
+
+
+def test_responder_answers_each_route_in_order_on_one_connection(responder: Any) -> None:
+    with _connect(responder) as sock:
+        sock.sendall(
+            _request("POST", "/oauth/token/", b"grant_type=client_credentials")
+            + _request("POST", "/api/price/rtp", b"{}")
+            + _request("POST", "/events", b"[]")
+            + _request("GET", "/api/price/rtp")
+        )
+        responses = _read_responses(sock, 4)
+    assert [status for status, _, _ in responses] == [200, 200, 200, 404]
+    assert json.loads(responses[0][2])["access_token"] == "bench-token"
+    assert responses[1][2] == PRICING_BODY
+    assert responses[2][2] == b""
+    for _, headers, _ in responses:
+        assert headers["Content-Type"] == "application/json"
+        assert headers["X-Request-ID"]
+    assert len({headers["X-Request-ID"] for _, headers, _ in responses}) == 4
+
+
+def test_responder_handles_a_request_split_across_writes(responder: Any) -> None:
+    data = _request("POST", "/api/price/rtp", b'{"cookieId":"visitor-1"}')
+    with _connect(responder) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for start in range(0, len(data), 7):
+            sock.sendall(data[start : start + 7])
+        [(status, _, body)] = _read_responses(sock, 1)
+    assert (status, body) == (200, PRICING_BODY)
+
+
+def test_responder_closes_after_connection_close(responder: Any) -> None:
+    with _connect(responder) as sock:
+        sock.sendall(_request("POST", "/events", extra="Connection: close\r\n"))
+        [(status, headers, _)] = _read_responses(sock, 1)
+        assert sock.recv(1) == b""
+    assert (status, headers["Connection"]) == (200, "close")
+
+
+def test_responder_serves_a_thousand_connections_at_once(responder: Any) -> None:
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1100:
+        pytest.skip(f"needs 1100 open files, the limit is {soft}")
+    sockets: list[socket.socket] = []
+    try:
+        for _ in range(1000):
+            sockets.append(_connect(responder))
+        for sock in sockets:
+            sock.sendall(_request("POST", "/events"))
+        statuses = [_read_responses(sock, 1)[0][0] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+    assert statuses == [200] * 1000
+
+
+def test_responder_process_exits_when_stopped() -> None:
+    running = Responder(pricing_body=PRICING_BODY, cpu=None)
+    running.start()
+    process = running._process
+    running.stop()
+    running.stop()
+    assert process.returncode == 0
+
+
+def test_responder_process_exits_when_its_parent_is_killed() -> None:
+    parent_code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import _responder, os, time\n"
+        "r = _responder.Responder(cpu=None); r.start()\n"
+        "print(r._process.pid, flush=True); time.sleep(60)\n"
+    )
+    parent = subprocess.Popen(
+        [sys.executable, "-c", parent_code, str(BENCHMARKS)], stdout=subprocess.PIPE
+    )
+    assert parent.stdout is not None
+    with parent.stdout:
+        child_pid = int(parent.stdout.readline())
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 10.0
+    while _is_running(child_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _is_running(child_pid)
+
+
+def _is_running(pid: int) -> bool:
+    """Whether ``pid`` is a live (not zombie) process."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.fixture
+def pricing(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.syspath_prepend(str(BENCHMARKS))  # pricing.py imports _responder
+    return _load("benchmarks_pricing", BENCHMARKS / "pricing.py")
+
+
+def test_summary_takes_medians_and_reports_a_timed_out_client(pricing: Any) -> None:
+    runs = [
+        pricing.Run("day", 4, "aiohttp", n, 100, 1.0, cpu)
+        for n, cpu in enumerate([0.03, 0.02, 0.04], start=1)
+    ]
+    runs += [
+        pricing.Run("day", 4, "httpx", 1, 100, 1.0, 0.05),
+        pricing.Run("day", 4, "sdk", 1, 100, 2.0, 0.027),
+    ]
+    failures = [pricing.Failure("day", 4, "httpx", "PoolTimeout")]
+
+    summaries = pricing.summarize(runs, failures, ["aiohttp", "httpx", "sdk"])
+
+    assert [s.client for s in summaries] == ["aiohttp", "httpx", "sdk"]
+    aiohttp, httpx, sdk = summaries
+    assert (aiohttp.cpu_us_per_request, aiohttp.cpu_us_min, aiohttp.cpu_us_max) == (
+        pytest.approx(300.0),
+        pytest.approx(200.0),
+        pytest.approx(400.0),
+    )
+    assert (httpx.cpu_us_per_request, httpx.error) == (None, "PoolTimeout")
+    assert sdk.cpu_vs_aiohttp == pytest.approx(0.9)
+    table = pricing.markdown_table(summaries).splitlines()
+    assert "| day | 4 | httpx | timed out (PoolTimeout) | - | n/a |" in table
+    assert "| day | 4 | sdk | 50 | 270.0 | 0.90 |" in table
+    assert pricing.verdicts(summaries) == [
+        "- day, C=4: SDK CPU/request = 0.90x plain aiohttp; target <= 0.95x met"
+    ]
+
+
+def test_verdict_flags_a_result_that_single_rounds_contradict(pricing: Any) -> None:
+    runs = [
+        pricing.Run("calendar", 100, client, n, 100, 1.0, cpu)
+        for client, cpus in (("aiohttp", [0.02, 0.02, 0.02]), ("sdk", [0.018, 0.017, 0.02]))
+        for n, cpu in enumerate(cpus, start=1)
+    ]
+
+    [verdict] = pricing.verdicts(pricing.summarize(runs, [], ["aiohttp", "sdk"]))
+
+    assert verdict == (
+        "- calendar, C=100: SDK CPU/request = 0.90x plain aiohttp; target <= 0.95x met "
+        "(single rounds ranged 0.85x-1.00x: within the noise)"
+    )
+
+
+def test_pricing_benchmark_prints_the_table(tmp_path: Path) -> None:
+    results = tmp_path / "pricing.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "pricing.py"),
+            "--requests",
+            "40",
+            "--rounds",
+            "1",
+            "--concurrency",
+            "4",
+            "--scenario",
+            "day",
+            "--json",
+            str(results),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    lines = completed.stdout.splitlines()
+    assert "| scenario | C | client | req/s | CPU µs/req | CPU vs aiohttp |" in lines
+    rows = [line.split("|")[1:-1] for line in lines if line.startswith("| day |")]
+    assert [cells[2].strip() for cells in rows] == ["aiohttp", "httpx", "sdk", "sdk-paced"]
+    assert [cells[1].strip() for cells in rows] == ["4", "4", "4", "4"]
+    assert rows[0][5].strip() == "1.00"
+    for cells in rows:
+        float(cells[5])  # every row has a ratio
+    assert any(line.startswith("- day, C=4: SDK CPU/request") for line in lines)
+    assert "distinct cookieId" in completed.stdout
+    assert "Traceback" not in completed.stderr
+    assert "Unclosed" not in completed.stderr
+    document = json.loads(results.read_text())
+    assert len(document["runs"]) == 4
+    assert {median["client"] for median in document["medians"]} == {"aiohttp", "httpx", "sdk", "sdk-paced"}
