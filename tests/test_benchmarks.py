@@ -295,4 +295,9 @@ def test_pricing_benchmark_prints_the_table(tmp_path: Path) -> None:
     assert "Unclosed" not in completed.stderr
     document = json.loads(results.read_text())
     assert len(document["runs"]) == 4
-    assert {median["client"] for median in document["medians"]} == {"aiohttp", "httpx", "sdk", "sdk-paced"}
+    assert {median["client"] for median in document["medians"]} == {
+        "aiohttp",
+        "httpx",
+        "sdk",
+        "sdk-paced",
+    }
