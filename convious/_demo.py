@@ -195,8 +195,10 @@ async def run_demo(options: DemoOptions, *, progress: TextIO | None = None) -> D
             target = f"the embedded sandbox at {sandbox.url}"
         await stack.enter_async_context(client)
         if sandbox is not None:  # never publish events to a real account from a demo
-            await client.inventory.publish(catalogue_events())
             batcher = await stack.enter_async_context(client.inventory.batcher(linger=0.02))
+            for event in catalogue_events():
+                await batcher.send(event)
+            await batcher.flush()  # the catalogue is in place before the first lookup
             inventory = Inventory(batcher, options.seed)
         requests = plan_lookups(options, references)
         bar = Progress(len(requests), progress or sys.stderr)
@@ -263,6 +265,7 @@ async def _run(
         events = {
             "catalogue": len(CATALOGUE),
             "updates": inventory.updates,
+            "sent": len(CATALOGUE) + inventory.updates,
             "delivered": inventory.batcher.delivered,
             "batches": inventory.batcher.batches,
         }
@@ -314,8 +317,9 @@ def format_summary(summary: DemoSummary) -> str:
     if summary.events:
         e = summary.events
         lines.append(
-            f"  inventory        {e['catalogue']} products published, then {e['updates']:,} "
-            f"availability updates: {e['delivered']:,} events in {e['batches']:,} batches"
+            f"  inventory        {e['catalogue']} products, then {e['updates']:,} availability "
+            f"updates, through the batcher: {e['delivered']:,} of {e['sent']:,} events "
+            f"delivered in {e['batches']:,} batches"
         )
     if summary.scarcity is not None:
         day, before, after = summary.scarcity

@@ -23,7 +23,7 @@ async def test_demo_rides_through_faults_and_a_revocation():
     assert summary.server["token_requests"] == 2
     assert summary.prices > 300
     assert summary.events["catalogue"] == 6
-    assert summary.events["delivered"] == summary.events["updates"]
+    assert summary.events["delivered"] == summary.events["sent"] == 6 + summary.events["updates"]
     assert summary.events["updates"] >= 60
     _, before, after = summary.scarcity
     assert Decimal(after.split()[1]) > Decimal(before.split()[1])  # fewer seats, higher price
