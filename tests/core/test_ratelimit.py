@@ -102,6 +102,20 @@ async def test_exhausted_window_pauses_until_reset():
     assert loop.time() - started >= 0.09
 
 
+async def test_reserve_needs_no_coroutine_unless_something_limits():
+    unlimited = LocalRateLimiter()
+    assert unlimited.reserve() is None
+    unlimited.observe(429, {"Retry-After": "0.01"})
+    wait = unlimited.reserve()
+    assert wait is not None
+    await wait
+    assert unlimited.reserve() is None  # the pause is over: the fast path is back
+    paced = LocalRateLimiter(RateLimit(max_requests=1000))
+    wait = paced.reserve()
+    assert wait is not None
+    await wait
+
+
 async def test_plain_responses_do_not_pause():
     limiter = LocalRateLimiter()
     limiter.observe(200, {"Content-Type": "application/json"})

@@ -42,7 +42,21 @@ async def local_server():
     async def redirect(request: web.Request) -> web.Response:
         raise web.HTTPFound("/ok")
 
+    in_flight = {"now": 0, "peak": 0}
+
+    async def track(request: web.Request) -> web.Response:
+        in_flight["now"] += 1
+        in_flight["peak"] = max(in_flight["peak"], in_flight["now"])
+        await asyncio.sleep(0.01)
+        in_flight["now"] -= 1
+        return web.Response()
+
+    async def peak(request: web.Request) -> web.Response:
+        return web.json_response(in_flight["peak"])
+
     app = web.Application()
+    app.router.add_post("/track", track)
+    app.router.add_get("/peak", peak)
     app.router.add_post("/ok", ok)
     app.router.add_post("/slow", slow)
     app.router.add_post("/redirect", redirect)
@@ -66,6 +80,47 @@ async def test_send_reads_the_whole_response(local_server):
     assert response.request_id == "srv-1"
     assert b'"echo":"hello"' in response.body.replace(b" ", b"")
     assert b"convictional-async" in response.body
+
+
+async def test_requests_beyond_the_pool_queue_before_reaching_aiohttp(local_server):
+    started = {"now": 0, "peak": 0}
+
+    async def on_start(*_: object) -> None:
+        started["now"] += 1
+        started["peak"] = max(started["peak"], started["now"])
+
+    async def on_end(*_: object) -> None:
+        started["now"] -= 1
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_start)
+    trace.on_request_end.append(on_end)
+    connector = aiohttp.TCPConnector(limit=3)
+    async with aiohttp.ClientSession(connector=connector, trace_configs=[trace]) as session:
+        transport = Transport(session=session)  # the gate follows the session's pool size
+        responses = await asyncio.gather(
+            *(transport.send("POST", local_server / "track", {}, b"") for _ in range(20))
+        )
+        peak = await transport.send("GET", local_server / "peak", {}, None)
+    assert [r.status for r in responses] == [200] * 20
+    # Without the queue, aiohttp would start all 20 (each with its request object and
+    # timer) and make 17 of them wait inside it for a connection.
+    assert started["peak"] <= 3
+    assert 1 <= int(peak.body) <= 3
+
+
+async def test_the_same_headers_are_prepared_once(local_server):
+    transport = Transport()
+    headers = {"X-Test": "1"}
+    try:
+        await transport.send("POST", local_server / "ok", headers, b"")
+        first = transport._prepared(headers)
+        await transport.send("POST", local_server / "ok", headers, b"")
+        assert transport._prepared(headers) is first
+        assert first["User-Agent"] == "convictional-async"
+        assert transport._prepared({"X-Test": "2"})["X-Test"] == "2"  # another mapping
+    finally:
+        await transport.aclose()
 
 
 async def test_redirects_are_not_followed(local_server):
