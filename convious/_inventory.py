@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 from yarl import URL
 
-from convictional_async.core import Pipeline, Response, SDKError
+from convictional_async.core import Pipeline, Response, RetryPolicy, SDKError
 
-from ._batcher import EventBatcher
+from ._batcher import EventBatcher, EventRejectedError
 from ._events import EVENT_TYPES, Event, encode_events
 
 
@@ -93,10 +92,14 @@ class InventoryAPI:
         max_buffer: int = 10_000,
         lanes: int = 1,
         close_timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        on_error: Callable[[EventRejectedError], object] | None = None,
         spool_path: str | Path | None = None,
-        **options: Any,
     ) -> EventBatcher:
-        """A new :class:`EventBatcher` posting through this client (use ``async with``)."""
+        """A new :class:`EventBatcher` posting through this client (use ``async with``).
+
+        ``max_batch_size`` defaults to the client's; see :class:`EventBatcher` for the rest.
+        """
         return EventBatcher(
             self,
             max_batch_size=self.max_batch_size if max_batch_size is None else max_batch_size,
@@ -105,6 +108,7 @@ class InventoryAPI:
             max_buffer=max_buffer,
             lanes=lanes,
             close_timeout=close_timeout,
+            retry=retry,
+            on_error=on_error,
             spool_path=spool_path,
-            **options,
         )

@@ -18,6 +18,7 @@ import functools
 import ipaddress
 import re
 import zoneinfo
+from collections.abc import Mapping
 from datetime import date, time
 from decimal import Decimal
 from typing import Any, Final
@@ -170,11 +171,18 @@ def _check_products(problems: Problems, products: object) -> None:
             _add(problems, path, "Each product must be an object.")
             continue
         _non_empty_string(problems, item, "productReference", f"{path}.productReference")
-        count = item.get("numberOfItems", _MISSING)
-        if count is _MISSING:
-            _add(problems, f"{path}.numberOfItems", "numberOfItems is required.")
-        elif not _is_int(count) or count < 1:
-            _add(problems, f"{path}.numberOfItems", "numberOfItems must be an integer >= 1.")
+        _required_int(problems, item, "numberOfItems", path, 1, "an integer >= 1")
+
+
+def _required_int(
+    problems: Problems, document: Mapping[str, Any], key: str, path: str, minimum: int, rule: str
+) -> None:
+    """``document[key]`` must be present and an integer of at least ``minimum``."""
+    value = document.get(key, _MISSING)
+    if value is _MISSING:
+        _add(problems, f"{path}.{key}", f"{key} is required.")
+    elif not _is_int(value) or value < minimum:
+        _add(problems, f"{path}.{key}", f"{key} must be {rule}.")
 
 
 def _check_times(problems: Problems, times: object, max_times: int) -> None:
@@ -242,11 +250,7 @@ def _check_availability_change(problems: Problems, payload: dict[str, Any], path
     start_time = payload.get("startTime")
     if start_time is not None and not is_strict_time(start_time):
         _add(problems, f"{path}.startTime", "startTime must be null or a time in HH:MM:SS format.")
-    availability = payload.get("availability", _MISSING)
-    if availability is _MISSING:
-        _add(problems, f"{path}.availability", "availability is required.")
-    elif not _is_int(availability) or availability < 0:
-        _add(problems, f"{path}.availability", "availability must be an int >= 0.")
+    _required_int(problems, payload, "availability", path, 0, "an int >= 0")
 
 
 def _check_pricing(problems: Problems, pricing: object, path: str) -> None:
