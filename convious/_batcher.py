@@ -52,6 +52,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("convious.batcher")
 
+DEFAULT_MAX_BATCH_SIZE = 500
+DEFAULT_MAX_BATCH_BYTES = 512 * 1024
+DEFAULT_LINGER = 0.05
+DEFAULT_MAX_BUFFER = 10_000
+DEFAULT_CLOSE_TIMEOUT = 30.0
+
 REJECTING_STATUSES = frozenset({400, 413, 422})
 """Statuses that blame the batch's content: the batch is split to find the bad events."""
 
@@ -193,12 +199,12 @@ class EventBatcher:
         self,
         inventory: InventoryAPI,
         *,
-        max_batch_size: int = 500,
-        max_batch_bytes: int = 512 * 1024,
-        linger: float = 0.05,
-        max_buffer: int = 10_000,
+        max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
+        max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
+        linger: float = DEFAULT_LINGER,
+        max_buffer: int = DEFAULT_MAX_BUFFER,
         lanes: int = 1,
-        close_timeout: float = 30.0,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
         retry: RetryPolicy | None = None,
         on_error: Callable[[EventRejectedError], object] | None = None,
         spool_path: str | Path | None = None,

@@ -21,6 +21,7 @@ from convictional_async.core import (
 )
 
 from ._auth import DEFAULT_LEEWAY, ClientCredentialsAuth
+from ._batcher import DEFAULT_MAX_BATCH_SIZE
 from ._inventory import InventoryAPI
 from ._pricing import PricingAPI
 
@@ -84,7 +85,7 @@ class ConviousClient:
         rate_limit: RateLimit | None = None,
         token_leeway: float = DEFAULT_LEEWAY,
         coalesce: bool = True,
-        max_batch_size: int = 500,
+        max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         identity = _base_url("identity_url", identity_url)

@@ -9,7 +9,15 @@ from yarl import URL
 
 from convictional_async.core import Pipeline, Response, RetryPolicy, SDKError
 
-from ._batcher import EventBatcher, EventRejectedError
+from ._batcher import (
+    DEFAULT_CLOSE_TIMEOUT,
+    DEFAULT_LINGER,
+    DEFAULT_MAX_BATCH_BYTES,
+    DEFAULT_MAX_BATCH_SIZE,
+    DEFAULT_MAX_BUFFER,
+    EventBatcher,
+    EventRejectedError,
+)
 from ._events import EVENT_TYPES, Event, encode_events
 
 
@@ -40,7 +48,7 @@ class InventoryAPI:
         *,
         url: URL,
         headers: Mapping[str, str],
-        max_batch_size: int = 500,
+        max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
     ) -> None:
         self._pipeline = pipeline
         self._url = url
@@ -87,11 +95,11 @@ class InventoryAPI:
         self,
         *,
         max_batch_size: int | None = None,
-        max_batch_bytes: int = 512 * 1024,
-        linger: float = 0.05,
-        max_buffer: int = 10_000,
+        max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
+        linger: float = DEFAULT_LINGER,
+        max_buffer: int = DEFAULT_MAX_BUFFER,
         lanes: int = 1,
-        close_timeout: float = 30.0,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
         retry: RetryPolicy | None = None,
         on_error: Callable[[EventRejectedError], object] | None = None,
         spool_path: str | Path | None = None,
