@@ -46,6 +46,15 @@ be off by 30 % or more, and a verdict inside that range is not a firm one. Nothi
 global is turned off (the garbage collector runs as usual; a collection before each run
 only gives every run the same starting heap): this compares normal use.
 
+Instruction counts (``--measure instructions``): CPU time on a shared VM is noisy, so
+the same comparison can be made with valgrind's callgrind, which counts the instructions
+the client process executes. Each client runs in a child process under callgrind twice,
+with N/2 and with N lookups (each after the same warm-up run); the difference between the
+two counts, divided by N/2, is the cost of one lookup, with start-up, imports, the
+warm-up, the token request and shutdown cancelled out. Counts are deterministic enough
+that one run per client is enough (repeat runs agreed within 1 %). httpx is left out by
+default in this mode because it takes minutes under callgrind (``--clients`` adds it).
+
 Every client keeps its default timeouts. A client that times out under load (httpx's
 5 s pool timeout can expire while requests queue behind C=1000) is reported as failed
 at that concurrency and skipped there; any other error aborts the benchmark.
@@ -75,6 +84,7 @@ import aiohttp
 import aiohttp.http_parser
 import httpx
 import msgspec
+from _callgrind import CallgrindError, count_instructions, valgrind_path
 from _responder import Responder, benchmark_cpus, raise_open_file_limit
 
 from convious import ConviousClient, RateLimit, RequestTimeout
@@ -90,6 +100,13 @@ TARGET_RATIO = 0.95
 """The goal: SDK CPU per request at most this times plain aiohttp's."""
 TIMEOUTS = (TimeoutError, httpx.TimeoutException, RequestTimeout)
 """Errors meaning a client could not keep up: a result to report, not a bug."""
+TIMED_OUT_EXIT = 3
+"""Exit status of a counted child whose client timed out (it prints the error's name)."""
+DEFAULT_REQUESTS = {"cpu": 5000, "instructions": 2000}
+DEFAULT_CLIENTS = {
+    "cpu": ("aiohttp", "httpx", "sdk", "sdk-paced"),
+    "instructions": ("aiohttp", "sdk", "sdk-paced"),
+}
 
 Lookup = Callable[[int], Awaitable[object]]
 """One price lookup for visitor number ``i``; returns the price it read."""
@@ -496,6 +513,142 @@ def verdicts(summaries: Sequence[Summary]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True, slots=True)
+class Count:
+    """The instructions of one client at one (scenario, C): a run of N/2 and one of N."""
+
+    scenario: str
+    concurrency: int
+    client: str
+    small_requests: int
+    small_instructions: int
+    large_requests: int
+    large_instructions: int
+
+    @property
+    def per_request(self) -> float:
+        """Instructions per lookup: the extra lookups' count over their number."""
+        extra = self.large_requests - self.small_requests
+        return (self.large_instructions - self.small_instructions) / extra
+
+
+def count_child(
+    base_url: str, scenario: str, concurrency: int, client: str, warmup: int, requests: int
+) -> int:
+    """In the counted child: a warm-up run, then N lookups. Returns the exit status."""
+
+    async def runs() -> str | None:
+        for count in (warmup, requests):
+            outcome = await try_run(
+                client, base_url, SCENARIOS[scenario], requests=count, concurrency=concurrency
+            )
+            if isinstance(outcome, str):
+                return outcome
+        return None
+
+    timed_out = asyncio.run(runs())
+    if timed_out is not None:
+        print(timed_out, flush=True)
+        return TIMED_OUT_EXIT
+    return 0
+
+
+def count_client(
+    base_url: str, scenario: Scenario, *, client: str, concurrency: int, requests: int
+) -> Count | Failure:
+    """Count ``client``'s instructions for N/2 and N lookups, each in its own child."""
+    small = max(1, requests // 2)
+    warmup = min(200, small)
+    counts = []
+    for count in (small, requests):
+        command = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--count-child",
+            base_url,
+            scenario.name,
+            str(concurrency),
+            client,
+            str(warmup),
+            str(count),
+        ]
+        try:
+            counts.append(count_instructions(command, timeout=3600))
+        except CallgrindError as exc:
+            if exc.returncode == TIMED_OUT_EXIT:
+                return Failure(scenario.name, concurrency, client, exc.output.strip())
+            raise
+        log(
+            f"{scenario.name} C={concurrency} {client}: "
+            f"{count} lookups, {counts[-1]:,} instructions"
+        )
+    return Count(scenario.name, concurrency, client, small, counts[0], requests, counts[1])
+
+
+def count_scenario(
+    base_url: str,
+    scenario: Scenario,
+    *,
+    clients: Sequence[str],
+    concurrencies: Sequence[int],
+    requests: int,
+) -> list[Count | Failure]:
+    """:func:`count_client` for every client and concurrency."""
+    return [
+        count_client(base_url, scenario, client=client, concurrency=c, requests=requests)
+        for c in concurrencies
+        for client in clients
+    ]
+
+
+def instruction_ratio(results: Sequence[Count | Failure], count: Count) -> float | None:
+    """``count``'s instructions per lookup over plain aiohttp's in the same cell."""
+    for other in results:
+        if (
+            isinstance(other, Count)
+            and other.client == "aiohttp"
+            and (other.scenario, other.concurrency) == (count.scenario, count.concurrency)
+        ):
+            return count.per_request / other.per_request
+    return None
+
+
+def instruction_table(results: Sequence[Count | Failure]) -> str:
+    """The README table for instruction counts."""
+    lines = [
+        "| scenario | C | client | instructions/req | vs aiohttp |",
+        "|---|---:|---|---:|---:|",
+    ]
+    for r in results:
+        where = f"| {r.scenario} | {r.concurrency} | {r.client} |"
+        if isinstance(r, Failure):
+            lines.append(f"{where} timed out ({r.error}) | n/a |")
+            continue
+        ratio = instruction_ratio(results, r)
+        shown = "n/a" if ratio is None else f"{ratio:.2f}"
+        lines.append(f"{where} {r.per_request:,.0f} | {shown} |")
+    return "\n".join(lines)
+
+
+def instruction_verdicts(results: Sequence[Count | Failure]) -> list[str]:
+    """One line per (scenario, C): did the SDK meet the target in instructions?"""
+    lines = []
+    for r in results:
+        if r.client != "sdk":
+            continue
+        where = f"- {r.scenario}, C={r.concurrency}:"
+        ratio = None if isinstance(r, Failure) else instruction_ratio(results, r)
+        if ratio is None:
+            lines.append(f"{where} no SDK and plain aiohttp counts to compare; no verdict")
+        else:
+            met = "met" if ratio <= TARGET_RATIO else "MISSED"
+            lines.append(
+                f"{where} SDK instructions/request = {ratio:.2f}x plain aiohttp; "
+                f"target <= {TARGET_RATIO:.2f}x {met}"
+            )
+    return lines
+
+
 def header(args: argparse.Namespace, cpus: tuple[int, int] | None) -> str:
     """Versions, machine and settings, for the top of the output."""
     c_parser = aiohttp.http_parser.HttpResponseParser.__module__ == "aiohttp._http_parser"
@@ -519,13 +672,28 @@ def header(args: argparse.Namespace, cpus: tuple[int, int] | None) -> str:
             f"(C parser: {'yes' if c_parser else 'no'}), httpx {httpx.__version__}, "
             f"msgspec {msgspec.__version__}; asyncio default event loop",
             f"CPUs: {os.cpu_count()}; affinity: {affinity}",
-            f"N={args.requests} lookups per run, concurrency C via asyncio.Semaphore, "
-            f"{args.rounds} interleaved rounds after 1 warm-up run per client; medians shown",
+            *(
+                [
+                    f"N={args.requests} lookups per run, concurrency C via asyncio.Semaphore, "
+                    f"{args.rounds} interleaved rounds after 1 warm-up run per client; "
+                    "medians shown",
+                ]
+                if args.measure == "cpu"
+                else [
+                    f"Each client counted under valgrind's callgrind in two child processes, "
+                    f"with {max(1, args.requests // 2)} and {args.requests} lookups "
+                    "(concurrency C via asyncio.Semaphore, each after the same warm-up run); "
+                    "instructions/req = the difference over the extra lookups",
+                ]
+            ),
             f"Scenarios: {scenarios}",
             "Every lookup has a distinct cookieId, so the SDK's coalescing of identical "
             "in-flight lookups never applies: all clients send N requests.",
             "CPU = time.process_time() of the client process only (the responder is "
-            "another process).",
+            "another process)."
+            if args.measure == "cpu"
+            else "Instructions = callgrind's Ir count of the client process only (the "
+            "responder is another process, not run under valgrind).",
             *notes,
         ]
     )
@@ -547,28 +715,82 @@ def positive_int(text: str) -> int:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else "")
-    parser.add_argument("--requests", type=positive_int, default=5000, metavar="N")
-    parser.add_argument("--rounds", type=positive_int, default=5, metavar="R")
+    parser.add_argument(
+        "--measure",
+        choices=list(DEFAULT_REQUESTS),
+        default="cpu",
+        help="cpu: process CPU time over interleaved rounds (default); instructions: "
+        "instruction counts under valgrind's callgrind (deterministic, ~50x slower)",
+    )
+    parser.add_argument(
+        "--requests",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="lookups per run (default: 5000, or 2000 with --measure instructions)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=positive_int,
+        default=5,
+        metavar="R",
+        help="interleaved rounds with --measure cpu (instruction counts need one)",
+    )
     parser.add_argument(
         "--concurrency", type=positive_int, nargs="+", default=[100, 1000], metavar="C"
     )
     parser.add_argument("--scenario", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS))
-    parser.add_argument("--clients", nargs="+", choices=list(CLIENTS), default=list(CLIENTS))
+    parser.add_argument(
+        "--clients",
+        nargs="+",
+        choices=list(CLIENTS),
+        default=None,
+        help="default: all with --measure cpu; all but httpx with --measure instructions",
+    )
     parser.add_argument("--json", type=Path, metavar="PATH", help="write every result here")
+    parser.add_argument(
+        "--count-child",
+        nargs=6,
+        metavar=("URL", "SCENARIO", "C", "CLIENT", "WARMUP", "N"),
+        help=argparse.SUPPRESS,
+    )
     args = parser.parse_args(argv)
+    if args.requests is None:
+        args.requests = DEFAULT_REQUESTS[args.measure]
+    if args.clients is None:
+        args.clients = list(DEFAULT_CLIENTS[args.measure])
     for name in ("concurrency", "scenario", "clients"):
         setattr(args, name, list(dict.fromkeys(getattr(args, name))))  # drop repeats
     return args
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and print the table."""
-    args = parse_args(argv)
-    cpus = benchmark_cpus()
-    if cpus is not None:
-        os.sched_setaffinity(0, {cpus[1]})
-    raise_open_file_limit()
-    print(header(args, cpus), end="\n\n", flush=True)
+def settings(args: argparse.Namespace, cpus: tuple[int, int] | None) -> dict[str, Any]:
+    """What a run was made with, for the JSON document."""
+    return {
+        "measure": args.measure,
+        "requests": args.requests,
+        "rounds": args.rounds if args.measure == "cpu" else None,
+        "concurrency": args.concurrency,
+        "scenarios": args.scenario,
+        "clients": args.clients,
+        "cpus": os.cpu_count(),
+        "affinity": list(cpus) if cpus else None,
+        "python": sys.version.split()[0],
+        "aiohttp": aiohttp.__version__,
+        "httpx": httpx.__version__,
+        "msgspec": msgspec.__version__,
+        "target_ratio": TARGET_RATIO,
+    }
+
+
+def write_json(path: Path, document: dict[str, Any]) -> None:
+    """Write the JSON document and say where."""
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    log(f"wrote {path}")
+
+
+def measure_cpu(args: argparse.Namespace, cpus: tuple[int, int] | None) -> None:
+    """``--measure cpu``: interleaved rounds of every client, medians and verdicts."""
     runs: list[Run] = []
     failures: list[Failure] = []
     for name in args.scenario:
@@ -595,34 +817,80 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print("\n".join(lines))
     if args.json is not None:
-        document = {
-            "settings": {
-                "requests": args.requests,
-                "rounds": args.rounds,
-                "concurrency": args.concurrency,
-                "scenarios": args.scenario,
-                "clients": args.clients,
-                "cpus": os.cpu_count(),
-                "affinity": list(cpus) if cpus else None,
-                "python": sys.version.split()[0],
-                "aiohttp": aiohttp.__version__,
-                "httpx": httpx.__version__,
-                "msgspec": msgspec.__version__,
-                "target_ratio": TARGET_RATIO,
+        runs_out = [
+            {
+                **asdict(run),
+                "requests_per_second": run.requests_per_second,
+                "cpu_us_per_request": run.cpu_us_per_request,
+            }
+            for run in runs
+        ]
+        write_json(
+            args.json,
+            {
+                "settings": settings(args, cpus),
+                "runs": runs_out,
+                "failures": [asdict(failure) for failure in failures],
+                "medians": [asdict(summary) for summary in summaries],
             },
-            "runs": [
-                {
-                    **asdict(run),
-                    "requests_per_second": run.requests_per_second,
-                    "cpu_us_per_request": run.cpu_us_per_request,
-                }
-                for run in runs
-            ],
-            "failures": [asdict(failure) for failure in failures],
-            "medians": [asdict(summary) for summary in summaries],
-        }
-        args.json.write_text(json.dumps(document, indent=2) + "\n")
-        log(f"wrote {args.json}")
+        )
+
+
+def measure_instructions(args: argparse.Namespace, cpus: tuple[int, int] | None) -> None:
+    """``--measure instructions``: callgrind counts of every client, and verdicts."""
+    results: list[Count | Failure] = []
+    for name in args.scenario:
+        scenario = SCENARIOS[name]
+        with Responder(
+            pricing_body=scenario.response_body(), cpu=cpus[0] if cpus else None
+        ) as responder:
+            results += count_scenario(
+                responder.base_url,
+                scenario,
+                clients=args.clients,
+                concurrencies=args.concurrency,
+                requests=args.requests,
+            )
+    print(instruction_table(results))
+    lines = instruction_verdicts(results)
+    if lines:
+        print()
+        print("\n".join(lines))
+    if args.json is not None:
+        counts = [
+            {**asdict(r), "instructions_per_request": r.per_request, "vs_aiohttp": ratio}
+            for r in results
+            if isinstance(r, Count)
+            for ratio in [instruction_ratio(results, r)]
+        ]
+        failures = [asdict(r) for r in results if isinstance(r, Failure)]
+        write_json(
+            args.json,
+            {"settings": settings(args, cpus), "counts": counts, "failures": failures},
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark and print the table."""
+    args = parse_args(argv)
+    if args.count_child is not None:
+        url, scenario, concurrency, client, warmup, requests = args.count_child
+        return count_child(url, scenario, int(concurrency), client, int(warmup), int(requests))
+    if args.measure == "instructions" and valgrind_path() is None:
+        print(
+            "error: --measure instructions needs valgrind (Debian/Ubuntu: apt install valgrind)",
+            file=sys.stderr,
+        )
+        return 2
+    cpus = benchmark_cpus()
+    if cpus is not None:
+        os.sched_setaffinity(0, {cpus[1]})  # counted children inherit this
+    raise_open_file_limit()
+    print(header(args, cpus), end="\n\n", flush=True)
+    if args.measure == "cpu":
+        measure_cpu(args, cpus)
+    else:
+        measure_instructions(args, cpus)
     return 0
 
 

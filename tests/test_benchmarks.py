@@ -301,3 +301,87 @@ def test_pricing_benchmark_prints_the_table(tmp_path: Path) -> None:
         "sdk",
         "sdk-paced",
     }
+
+
+callgrind_module = _load("benchmarks_callgrind", BENCHMARKS / "_callgrind.py")
+
+
+def test_callgrind_log_gives_its_one_instruction_count() -> None:
+    log = "==7== Events    : Ir\n==7== Collected : 38831930\n==7== \n==7== I   refs: 38,831,930\n"
+
+    assert callgrind_module.parse_collected(log) == 38831930
+    with pytest.raises(callgrind_module.CallgrindError, match="one 'Collected :' line"):
+        callgrind_module.parse_collected("==7== I   refs: 38,831,930\n")
+
+
+@pytest.mark.skipif(callgrind_module.valgrind_path() is None, reason="valgrind not installed")
+def test_callgrind_counts_grow_with_the_work_done_and_failures_carry_the_exit_status() -> None:
+    def loop(n: int) -> list[str]:
+        return [sys.executable, "-S", "-c", f"for _ in range({n}): pass"]
+
+    idle = callgrind_module.count_instructions(loop(0), timeout=120)
+    busy = callgrind_module.count_instructions(loop(100_000), timeout=120)
+
+    assert busy - idle > 100_000 * 10  # each loop step takes many instructions
+    with pytest.raises(callgrind_module.CallgrindError) as failed:
+        callgrind_module.count_instructions(
+            [sys.executable, "-S", "-c", "print('gave up'); raise SystemExit(3)"], timeout=120
+        )
+    assert (failed.value.returncode, failed.value.output) == (3, "gave up\n")
+
+
+def test_instruction_counts_are_differences_compared_with_aiohttp(pricing: Any) -> None:
+    results = [
+        pricing.Count("day", 4, "aiohttp", 500, 2_000_000_000, 1000, 2_400_000_000),
+        pricing.Count("day", 4, "sdk", 500, 1_900_000_000, 1000, 2_260_000_000),
+        pricing.Failure("day", 4, "httpx", "PoolTimeout"),
+        pricing.Count("day", 9, "sdk", 500, 1_000, 1000, 2_000),
+    ]
+
+    assert results[0].per_request == 800_000
+    assert pricing.instruction_ratio(results, results[1]) == pytest.approx(0.9)
+    assert pricing.instruction_table(results).splitlines()[2:] == [
+        "| day | 4 | aiohttp | 800,000 | 1.00 |",
+        "| day | 4 | sdk | 720,000 | 0.90 |",
+        "| day | 4 | httpx | timed out (PoolTimeout) | n/a |",
+        "| day | 9 | sdk | 2 | n/a |",
+    ]
+    assert pricing.instruction_verdicts(results) == [
+        "- day, C=4: SDK instructions/request = 0.90x plain aiohttp; target <= 0.95x met",
+        "- day, C=9: no SDK and plain aiohttp counts to compare; no verdict",
+    ]
+
+
+def test_counted_child_runs_its_lookups_natively_and_checks_the_prices(
+    pricing: Any, responder: Any
+) -> None:
+    def child(base_url: str) -> subprocess.CompletedProcess[str]:
+        script = str(BENCHMARKS / "pricing.py")
+        return subprocess.run(
+            [sys.executable, script, "--count-child", base_url, "day", "4", "sdk", "5", "20"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    with Responder(pricing_body=pricing.SCENARIOS["day"].response_body(), cpu=None) as day:
+        assert child(day.base_url).returncode == 0
+    # The module's responder answers with no prices: the child must fail, not count.
+    wrong = child(responder.base_url)
+    assert wrong.returncode == 1
+    assert "IndexError" in wrong.stderr
+
+
+def test_instruction_mode_without_valgrind_says_what_is_missing(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "pricing.py"), "--measure", "instructions"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={"PATH": str(tmp_path)},
+    )
+
+    assert completed.returncode == 2
+    assert "needs valgrind" in completed.stderr
