@@ -49,6 +49,10 @@ def _check_date(value: object, what: str) -> None:
         raise ValueError(f"{what} must be a datetime.date (not a datetime), got {value!r}")
 
 
+_valid_times: set[tuple[dt.time, ...]] = set()
+"""Start-time tuples already validated: a backend asks for the same few all day."""
+
+
 class ProductQuantity(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):
     """A product to price and how many of it the visitor has in the cart.
 
@@ -81,13 +85,23 @@ class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc
     times: tuple[dt.time, ...] | None
 
     def __post_init__(self) -> None:
-        _check_reference(self.cookie_id, "cookie_id")
-        _check_date(self.date_from, "date_from")
-        _check_date(self.date_to, "date_to")
-        if self.date_from > self.date_to:
-            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
-        if not isinstance(self.timezone, str) or not is_known_timezone(self.timezone):
-            raise ValueError(f"timezone must be a tz database name, got {self.timezone!r}")
+        # Every lookup runs this, so each check starts with the test a valid value passes
+        # fastest and calls the full check (which explains what is wrong) only otherwise.
+        cookie_id = self.cookie_id
+        if type(cookie_id) is not str or not cookie_id or cookie_id.isspace():
+            _check_reference(cookie_id, "cookie_id")
+        date_from, date_to = self.date_from, self.date_to
+        if type(date_from) is not dt.date:
+            _check_date(date_from, "date_from")
+        if type(date_to) is not dt.date:
+            _check_date(date_to, "date_to")
+        if date_from > date_to:
+            raise ValueError(f"date_from {date_from} is after date_to {date_to}")
+        timezone = self.timezone
+        if (type(timezone) is not str and not isinstance(timezone, str)) or not is_known_timezone(
+            timezone
+        ):
+            raise ValueError(f"timezone must be a tz database name, got {timezone!r}")
         if self.ip is not None:
             try:
                 ipaddress.ip_address(self.ip)
@@ -96,13 +110,17 @@ class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc
         if not self.products:
             raise ValueError("products must name at least one product")
         for product in self.products:
-            if not isinstance(product, ProductQuantity):
+            if type(product) is not ProductQuantity and not isinstance(product, ProductQuantity):
                 raise ValueError(f"products must be ProductQuantity values, got {product!r}")
-        if self.times is not None:
-            if not self.times:
+        times = self.times
+        if times is not None and times not in _valid_times:
+            if not times:
                 raise ValueError("times must be None (one price per day) or non-empty")
-            for value in self.times:
+            for value in times:
                 _check_time(value)
+            if len(_valid_times) >= 1024:
+                _valid_times.clear()
+            _valid_times.add(times)
 
 
 class ProductPrice(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Iterable, Mapping
 
 from yarl import URL
 
-from convictional_async.core import Coalescer, Pipeline
+from convictional_async.core import Coalescer, Pipeline, Response
 
 from ._models import PriceRequest, PriceResult, ProductQuantity
 from ._serialization import decode_response, encode
@@ -51,17 +51,20 @@ def price_request(
     ip: str | None = None,
 ) -> PriceRequest:
     """Build and validate a lookup; raises ``ValueError`` for anything the API would reject."""
-    # list/tuple first: the abstract Iterable check is slow, and this is the hot path.
-    if not isinstance(products, list | tuple) and (
-        isinstance(products, str | bytes) or not isinstance(products, Iterable)
+    # Exact tuple/list first: the abstract Iterable check is slow, and this is the hot path.
+    kind = type(products)
+    if (
+        kind is not tuple
+        and kind is not list
+        and (isinstance(products, str | bytes) or not isinstance(products, Iterable))
     ):
         raise ValueError(f"products must be a sequence of products, got {products!r}")
-    if (
-        times is not None
-        and not isinstance(times, list | tuple)
-        and (isinstance(times, str | bytes) or not isinstance(times, Iterable))
-    ):
-        raise ValueError(f"times must be a sequence of datetime.time or None, got {times!r}")
+    if times is not None and type(times) is not tuple:
+        if type(times) is not list and (
+            isinstance(times, str | bytes) or not isinstance(times, Iterable)
+        ):
+            raise ValueError(f"times must be a sequence of datetime.time or None, got {times!r}")
+        times = tuple(times)
     return PriceRequest(
         cookie_id=cookie_id,
         ip=ip,
@@ -69,7 +72,7 @@ def price_request(
         date_to=date_to,
         timezone=timezone,
         products=tuple([_product(spec) for spec in products]),
-        times=None if times is None else tuple(times),
+        times=times,
     )
 
 
@@ -144,8 +147,11 @@ class PricingAPI:
             return self._fetch(body)
         return self._coalescer.run(body, self._fetch, body)
 
-    async def _fetch(self, body: bytes) -> PriceResult:
-        response = await self._pipeline.send(
-            "POST", self._url, headers=self._headers, body=body, idempotent=True
+    def _fetch(self, body: bytes) -> Awaitable[PriceResult]:
+        return self._pipeline.send(
+            "POST", self._url, headers=self._headers, body=body, idempotent=True, parse=_decode
         )
-        return decode_response(response, PriceResult)
+
+
+def _decode(response: Response) -> PriceResult:
+    return decode_response(response, PriceResult)

@@ -9,7 +9,8 @@ never caught.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections import deque
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 import aiohttp
@@ -76,6 +77,57 @@ def translate_error(exc: Exception, method: str, url: str) -> TransportError:
     return TransportError(f"HTTP failure: {type(exc).__name__}: {exc}", method=method, url=url)
 
 
+class _Gate:
+    """At most ``size`` holders at a time, the rest served first come, first served.
+
+    ``asyncio.Semaphore`` does the same, but every acquire is a coroutine and scans the
+    waiters; here taking a free slot is one comparison, which matters when every request
+    passes through. A released slot goes straight to the oldest live waiter, so a newcomer
+    can never overtake it, and a waiter cancelled just as it was handed a slot passes the
+    slot on.
+    """
+
+    __slots__ = ("_free", "_loop", "_waiters")
+
+    def __init__(self, size: int, loop: asyncio.AbstractEventLoop) -> None:
+        self._free = size
+        self._loop = loop
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def free(self) -> int:
+        """Slots nobody holds (0 while anyone waits)."""
+        return self._free
+
+    def enter(self) -> Awaitable[None] | None:
+        """Take a slot: None if taken at once, else join the queue now and return what to
+        await for the slot (it must be awaited)."""
+        if self._free:
+            self._free -= 1
+            return None
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._waiters.append(waiter)
+        return self._wait(waiter)
+
+    async def _wait(self, waiter: asyncio.Future[None]) -> None:
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.leave()  # handed a slot while being cancelled: pass it on
+            raise
+
+    def leave(self) -> None:
+        """Give a slot back: to the oldest live waiter, or to the pool."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+
 class Transport:
     """Sends requests over one long-lived aiohttp session.
 
@@ -114,7 +166,7 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._prepared_headers: dict[int, tuple[Mapping[str, str], CIMultiDict[str]]] = {}
-        self._gate: asyncio.Semaphore | None = None
+        self._gate: _Gate | None = None
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -143,7 +195,7 @@ class Transport:
         # Requests beyond the pool size wait here, before aiohttp builds a request, a
         # timer and header objects for each of them: thousands of queued lookups then
         # cost a coroutine each, not a pile of objects the garbage collector walks.
-        self._gate = asyncio.Semaphore(limit) if limit else None
+        self._gate = _Gate(limit, loop) if limit else None
         self._loop = loop
         return session
 
@@ -194,8 +246,8 @@ class Transport:
         """
         session = self._session_for(asyncio.get_running_loop())
         gate = self._gate
-        if gate is not None:
-            await gate.acquire()
+        if gate is not None and (wait := gate.enter()) is not None:
+            await wait
         try:
             async with session.request(
                 method,
@@ -211,7 +263,7 @@ class Transport:
             raise translate_error(exc, method, str(url)) from exc
         finally:
             if gate is not None:
-                gate.release()
+                gate.leave()
 
     async def aclose(self) -> None:
         """Close the session if this transport created it; idempotent."""

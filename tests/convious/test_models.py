@@ -72,6 +72,7 @@ def test_products_accept_pairs_and_product_quantities():
         ({"timezone": ""}, "tz database"),
         ({"cookie_id": ""}, "cookie_id"),
         ({"cookie_id": None}, "cookie_id"),
+        ({"cookie_id": " \t "}, "cookie_id"),
         ({"ip": "999.1.1.1"}, "IPv4 or IPv6"),
         ({"ip": "localhost"}, "IPv4 or IPv6"),
         ({"times": []}, "non-empty"),
@@ -84,6 +85,40 @@ def test_products_accept_pairs_and_product_quantities():
 def test_invalid_input_is_a_value_error(change, match):
     with pytest.raises(ValueError, match=match):
         price_request(**{**VALID, **change})
+
+
+def test_a_valid_times_tuple_seen_before_does_not_vouch_for_an_equal_looking_bad_one():
+    # Validated start-time tuples are remembered; only equal tuples may skip the checks.
+    assert price_request(**VALID, times=(time(10), time(10, 30))).times == (time(10), time(10, 30))
+    with pytest.raises(ValueError, match="aware"):
+        price_request(**VALID, times=(time(10, tzinfo=UTC), time(10, 30)))
+    with pytest.raises(ValueError, match="whole seconds"):
+        price_request(**VALID, times=(time(10), time(10, 30, 0, 1)))
+    assert price_request(**VALID, times=[time(10), time(10, 30)]).times == (
+        time(10),
+        time(10, 30),
+    )
+
+
+def test_subclasses_of_the_accepted_types_still_validate():
+    class Zone(str):
+        pass
+
+    class Product(ProductQuantity, frozen=True):
+        pass
+
+    class Day(date):
+        pass
+
+    request = price_request(
+        **{**VALID, "timezone": Zone("UTC"), "date_from": Day(2018, 4, 1)},
+        times=None,
+    )
+    assert request.timezone == "UTC"
+    product = Product(product_reference="p", number_of_items=1)
+    assert price_request(**{**VALID, "products": [product]}).products == (product,)
+    with pytest.raises(ValueError, match="tz database"):
+        price_request(**{**VALID, "timezone": Zone("Mars/Olympus")})
 
 
 def test_ipv6_and_single_day_are_fine():

@@ -17,6 +17,7 @@ from convictional_async.core import (
     LocalRateLimiter,
     Pipeline,
     RateLimitError,
+    ResponseDecodeError,
     RetryPolicy,
     ServerError,
     Transport,
@@ -83,6 +84,27 @@ async def test_success_returns_the_response(mock_http, transport):
     response = await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=True)
     assert (response.status, response.body, response.request_id) == (200, b'{"ok": true}', "r1")
     assert pipeline.metrics.attempts == 1
+
+
+async def test_parse_turns_the_2xx_response_into_the_result_and_is_not_retried(
+    mock_http, transport
+):
+    mock_http.post(str(URL_), status=503)
+    mock_http.post(str(URL_), status=200, body=b"42", headers={"X-Request-ID": "r2"})
+    mock_http.post(str(URL_), status=200, body=b"oops", headers={"X-Request-ID": "r3"})
+    pipeline, sleeps = make_pipeline(transport)
+    parsed = await pipeline.send(
+        "POST", URL_, headers={}, body=b"{}", idempotent=True, parse=lambda r: int(r.body)
+    )
+    assert (parsed, sleeps) == (42, [0.1])  # parse sees only the 2xx response
+
+    def strict(response):
+        raise response.decode_error("not a number")
+
+    with pytest.raises(ResponseDecodeError) as caught:
+        await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=True, parse=strict)
+    assert (caught.value.status, caught.value.request_id) == (200, "r3")
+    assert pipeline.metrics.attempts == 3  # the parse failure was final
 
 
 async def test_5xx_is_retried_with_backoff_when_idempotent(mock_http, transport):

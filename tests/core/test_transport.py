@@ -237,3 +237,63 @@ def test_invalid_transport_options_are_value_errors(kwargs):
 def test_invalid_timeouts_are_value_errors(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         Timeout(**kwargs)
+
+
+async def test_gate_serves_waiters_in_order_and_newcomers_never_overtake():
+    from convictional_async.core._transport import _Gate
+
+    gate = _Gate(1, asyncio.get_running_loop())
+    assert gate.enter() is None  # a free slot is taken without awaiting
+    order: list[str] = []
+
+    async def holder(name: str) -> None:
+        wait = gate.enter()
+        if wait is not None:
+            await wait
+        order.append(name)
+
+    first = asyncio.ensure_future(holder("first"))
+    second = asyncio.ensure_future(holder("second"))
+    await asyncio.sleep(0)
+    gate.leave()  # the slot goes to "first", not back to the pool
+    assert gate.free == 0
+    late = gate.enter()  # a newcomer must queue behind "second"
+    assert late is not None
+    await first
+    gate.leave()
+    await second
+    gate.leave()
+    await late
+    assert order == ["first", "second"]
+    gate.leave()
+    assert gate.free == 1
+
+
+async def test_gate_cancelled_waiters_lose_their_place_and_never_a_slot():
+    from convictional_async.core._transport import _Gate
+
+    gate = _Gate(1, asyncio.get_running_loop())
+    assert gate.enter() is None
+    queued = gate.enter()
+    assert queued is not None
+    waiting = asyncio.ensure_future(queued)
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    gate.leave()  # nobody live is waiting: the slot returns to the pool
+    assert gate.free == 1
+
+    # Handed the slot and cancelled before it could run: it passes the slot on.
+    assert gate.enter() is None
+    handed = asyncio.ensure_future(gate.enter())  # type: ignore[arg-type]
+    behind = asyncio.ensure_future(gate.enter())  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    gate.leave()
+    handed.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await handed
+    await behind  # got the slot "handed" gave up
+    assert gate.free == 0
+    gate.leave()
+    assert gate.free == 1
