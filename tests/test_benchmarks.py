@@ -306,12 +306,20 @@ def test_pricing_benchmark_prints_the_table(tmp_path: Path) -> None:
 callgrind_module = _load("benchmarks_callgrind", BENCHMARKS / "_callgrind.py")
 
 
-def test_callgrind_log_gives_its_one_instruction_count() -> None:
-    log = "==7== Events    : Ir\n==7== Collected : 38831930\n==7== \n==7== I   refs: 38,831,930\n"
+def test_callgrind_log_gives_instructions_and_cache_misses() -> None:
+    log = (
+        "==7== Events    : Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw\n"
+        "==7== Collected : 1000 300 200 5 6 7 1 2 3\n==7== \n==7== I   refs: 1,000\n"
+    )
 
-    assert callgrind_module.parse_collected(log) == 38831930
-    with pytest.raises(callgrind_module.CallgrindError, match="one 'Collected :' line"):
-        callgrind_module.parse_collected("==7== I   refs: 38,831,930\n")
+    counts = callgrind_module.parse_counts(log)
+
+    assert (counts.instructions, counts.l1_misses, counts.ll_misses) == (1000, 18, 6)
+    assert counts.estimated_cycles == 1000 + 10 * 18 + 100 * 6
+    with pytest.raises(callgrind_module.CallgrindError, match="'Events' and 'Collected'"):
+        callgrind_module.parse_counts("==7== I   refs: 38,831,930\n")
+    with pytest.raises(callgrind_module.CallgrindError, match="more than one"):
+        callgrind_module.parse_counts(log + log)
 
 
 @pytest.mark.skipif(callgrind_module.valgrind_path() is None, reason="valgrind not installed")
@@ -322,7 +330,8 @@ def test_callgrind_counts_grow_with_the_work_done_and_failures_carry_the_exit_st
     idle = callgrind_module.count_instructions(loop(0), timeout=120)
     busy = callgrind_module.count_instructions(loop(100_000), timeout=120)
 
-    assert busy - idle > 100_000 * 10  # each loop step takes many instructions
+    assert busy.instructions - idle.instructions > 100_000 * 10  # many per loop step
+    assert busy.estimated_cycles > busy.instructions  # the caches were simulated
     with pytest.raises(callgrind_module.CallgrindError) as failed:
         callgrind_module.count_instructions(
             [sys.executable, "-S", "-c", "print('gave up'); raise SystemExit(3)"], timeout=120
@@ -330,24 +339,33 @@ def test_callgrind_counts_grow_with_the_work_done_and_failures_carry_the_exit_st
     assert (failed.value.returncode, failed.value.output) == (3, "gave up\n")
 
 
-def test_instruction_counts_are_differences_compared_with_aiohttp(pricing: Any) -> None:
+def test_counts_are_differences_compared_with_aiohttp_by_both_figures(pricing: Any) -> None:
+    def counts(instructions: int, misses: int) -> Any:
+        return callgrind_module.Counts(instructions, misses, 0)
+
+    def count(c: int, client: str, small: Any, large: Any) -> Any:
+        return pricing.Count("day", c, client, 500, small, 1000, large)
+
     results = [
-        pricing.Count("day", 4, "aiohttp", 500, 2_000_000_000, 1000, 2_400_000_000),
-        pricing.Count("day", 4, "sdk", 500, 1_900_000_000, 1000, 2_260_000_000),
+        count(4, "aiohttp", counts(2_000_000_000, 0), counts(2_400_000_000, 10_000_000)),
+        count(4, "sdk", counts(1_900_000_000, 0), counts(2_260_000_000, 12_000_000)),
         pricing.Failure("day", 4, "httpx", "PoolTimeout"),
-        pricing.Count("day", 9, "sdk", 500, 1_000, 1000, 2_000),
+        count(9, "sdk", counts(1_000, 0), counts(2_000, 0)),
     ]
 
-    assert results[0].per_request == 800_000
-    assert pricing.instruction_ratio(results, results[1]) == pytest.approx(0.9)
+    aiohttp = results[0]
+    assert (aiohttp.instructions, aiohttp.cycles) == (800_000, 1_000_000)
+    assert pricing.count_ratios(results, results[1]) == pytest.approx((0.9, 0.96))
     assert pricing.instruction_table(results).splitlines()[2:] == [
-        "| day | 4 | aiohttp | 800,000 | 1.00 |",
-        "| day | 4 | sdk | 720,000 | 0.90 |",
-        "| day | 4 | httpx | timed out (PoolTimeout) | n/a |",
-        "| day | 9 | sdk | 2 | n/a |",
+        "| day | 4 | aiohttp | 800,000 | 1.00 | 1,000,000 | 1.00 |",
+        "| day | 4 | sdk | 720,000 | 0.90 | 960,000 | 0.96 |",
+        "| day | 4 | httpx | timed out (PoolTimeout) | n/a | - | n/a |",
+        "| day | 9 | sdk | 2 | n/a | 2 | n/a |",
     ]
+    # Fewer instructions alone is not enough: the cycle estimate misses the target.
     assert pricing.instruction_verdicts(results) == [
-        "- day, C=4: SDK instructions/request = 0.90x plain aiohttp; target <= 0.95x met",
+        "- day, C=4: SDK instructions/request = 0.90x plain aiohttp, estimated "
+        "cycles/request = 0.96x; target <= 0.95x MISSED",
         "- day, C=9: no SDK and plain aiohttp counts to compare; no verdict",
     ]
 
