@@ -804,6 +804,14 @@ def settings(args: argparse.Namespace, cpus: tuple[int, int] | None) -> dict[str
     }
 
 
+def report(table: str, lines: Sequence[str]) -> None:
+    """Print the table, then the verdicts."""
+    print(table)
+    if lines:
+        print()
+        print("\n".join(lines))
+
+
 def write_json(path: Path, document: dict[str, Any]) -> None:
     """Write the JSON document and say where."""
     path.write_text(json.dumps(document, indent=2) + "\n")
@@ -832,11 +840,7 @@ def measure_cpu(args: argparse.Namespace, cpus: tuple[int, int] | None) -> None:
         runs += scenario_runs
         failures += scenario_failures
     summaries = summarize(runs, failures, args.clients)
-    print(markdown_table(summaries))
-    lines = verdicts(summaries)
-    if lines:
-        print()
-        print("\n".join(lines))
+    report(markdown_table(summaries), verdicts(summaries))
     if args.json is not None:
         runs_out = [
             {
@@ -872,11 +876,7 @@ def measure_instructions(args: argparse.Namespace, cpus: tuple[int, int] | None)
                 concurrencies=args.concurrency,
                 requests=args.requests,
             )
-    print(instruction_table(results))
-    lines = instruction_verdicts(results)
-    if lines:
-        print()
-        print("\n".join(lines))
+    report(instruction_table(results), instruction_verdicts(results))
     if args.json is not None:
         counts = [
             {
