@@ -37,12 +37,15 @@ moment into one request. Identical lookups would let it skip most of the work th
 plain clients do, so each lookup asks for a different visitor and all clients do N
 real requests.
 
-Why interleaved rounds and medians: CPU frequency, caches and other processes drift
-over a run. After one warm-up run per client (not counted), the clients take turns
-(aiohttp, httpx, sdk, aiohttp, ...) for R rounds, so any drift hits all of them alike,
-and the median of the R runs ignores the odd disturbed one. The closing verdict also
-gives the range of the round-by-round ratios: on a shared virtual machine one round can
-be off by 30 % or more, and a verdict inside that range is not a firm one. Nothing
+Why interleaved rounds and paired ratios: CPU frequency, caches and other processes
+drift over a run (on this project's VM the CPU time of the same run has doubled from one
+minute to the next). After one warm-up run per client (not counted), the clients take
+turns (aiohttp, httpx, sdk, aiohttp, ...) for R rounds. Each client's run is compared
+with plain aiohttp's run of the same round, made seconds before it, so slow drift
+cancels out of that round's ratio; the ratio reported is the median of the R round
+ratios, which also ignores the odd disturbed round. (CPU microseconds per request are
+medians of the runs.) The closing verdict also gives the range of the round ratios: one
+round can be off by 10 % or more, and a verdict inside that range is not a firm one. Nothing
 global is turned off (the garbage collector runs as usual; a collection before each run
 only gives every run the same starting heap): this compares normal use.
 
@@ -316,7 +319,7 @@ class Failure:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """The median over the rounds of one (scenario, concurrency, client)."""
+    """The medians over the rounds of one (scenario, concurrency, client)."""
 
     scenario: str
     concurrency: int
@@ -423,7 +426,8 @@ async def bench_scenario(
 def summarize(
     runs: Sequence[Run], failures: Sequence[Failure], clients: Sequence[str]
 ) -> list[Summary]:
-    """Medians per (scenario, concurrency, client), with the CPU ratio to plain aiohttp.
+    """Medians per (scenario, concurrency, client), with the CPU ratio to plain aiohttp:
+    the median of the ratios to plain aiohttp's run in the same round.
 
     A client that failed at a (scenario, concurrency) gets no numbers there, even if some
     rounds completed before it timed out.
@@ -467,7 +471,7 @@ def summarize(
                 cpu_us_per_request=cpu,
                 cpu_us_min=None if cpu is None else min(r.cpu_us_per_request for r in group),
                 cpu_us_max=None if cpu is None else max(r.cpu_us_per_request for r in group),
-                cpu_vs_aiohttp=cpu / baseline if cpu is not None and baseline else None,
+                cpu_vs_aiohttp=statistics.median(round_ratios) if round_ratios else None,
                 round_ratios=round_ratios,
                 error=errors.get(key),
             )
@@ -697,7 +701,8 @@ def header(args: argparse.Namespace, cpus: tuple[int, int] | None) -> str:
                 [
                     f"N={args.requests} lookups per run, concurrency C via asyncio.Semaphore, "
                     f"{args.rounds} interleaved rounds after 1 warm-up run per client; "
-                    "medians shown",
+                    "CPU us/req = median of the runs, CPU vs aiohttp = median of the ratios "
+                    "to plain aiohttp's run in the same round",
                 ]
                 if args.measure == "cpu"
                 else [
@@ -753,7 +758,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--rounds",
         type=positive_int,
-        default=5,
+        default=15,
         metavar="R",
         help="interleaved rounds with --measure cpu (instruction counts need one)",
     )

@@ -258,6 +258,22 @@ def test_verdict_flags_a_result_that_single_rounds_contradict(pricing: Any) -> N
     )
 
 
+def test_ratio_is_the_median_of_same_round_ratios_so_drift_cancels(pricing: Any) -> None:
+    # The machine slows down 2.5x in round 2; the SDK's round 1 is disturbed on its own.
+    cpu = {"aiohttp": [0.02, 0.05, 0.03], "sdk": [0.04, 0.045, 0.0285]}
+    runs = [
+        pricing.Run("day", 100, client, n, 100, 1.0, seconds)
+        for client, series in cpu.items()
+        for n, seconds in enumerate(series, start=1)
+    ]
+
+    sdk = pricing.summarize(runs, [], ["aiohttp", "sdk"])[1]
+
+    assert sdk.round_ratios == pytest.approx((2.0, 0.9, 0.95))
+    assert sdk.cpu_vs_aiohttp == pytest.approx(0.95)  # medians alone would say 1.33
+    assert sdk.cpu_us_per_request == pytest.approx(400.0)
+
+
 def test_pricing_benchmark_prints_the_table(tmp_path: Path) -> None:
     results = tmp_path / "pricing.json"
     completed = subprocess.run(
