@@ -113,14 +113,20 @@ class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc
             if type(product) is not ProductQuantity and not isinstance(product, ProductQuantity):
                 raise ValueError(f"products must be ProductQuantity values, got {product!r}")
         times = self.times
-        if times is not None and times not in _valid_times:
-            if not times:
-                raise ValueError("times must be None (one price per day) or non-empty")
-            for value in times:
-                _check_time(value)
-            if len(_valid_times) >= 1024:
-                _valid_times.clear()
-            _valid_times.add(times)
+        if times is not None:
+            try:
+                known, hashable = times in _valid_times, True
+            except TypeError:  # a list, or unhashable members: the checks below explain
+                known, hashable = False, False
+            if not known:
+                if not times:
+                    raise ValueError("times must be None (one price per day) or non-empty")
+                for value in times:
+                    _check_time(value)
+                if hashable:
+                    if len(_valid_times) >= 1024:
+                        _valid_times.clear()
+                    _valid_times.add(times)
 
 
 class ProductPrice(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):

@@ -6,10 +6,11 @@ import json
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
+import msgspec
 import pytest
 
 from convictional_async.core import Response, ResponseDecodeError
-from convious import PriceResult, ProductQuantity, price_request
+from convious import PriceRequest, PriceResult, ProductQuantity, price_request
 from convious._serialization import decode_response, encode
 
 VALID = {
@@ -80,6 +81,8 @@ def test_products_accept_pairs_and_product_quantities():
         ({"times": [time(10, 0, 0, 500)]}, "whole seconds"),
         ({"times": [time(10, tzinfo=UTC)]}, "aware"),
         ({"times": "10:00"}, "sequence"),
+        ({"times": [["10:00"]]}, "datetime.time"),  # unhashable: still a ValueError
+        ({"times": [{}]}, "datetime.time"),
     ],
 )
 def test_invalid_input_is_a_value_error(change, match):
@@ -98,6 +101,22 @@ def test_a_valid_times_tuple_seen_before_does_not_vouch_for_an_equal_looking_bad
         time(10),
         time(10, 30),
     )
+
+
+def test_a_request_built_directly_with_a_list_of_times_is_validated_too():
+    # msgspec does not convert types on construction, so a list can reach the checks.
+    request = PriceRequest(
+        cookie_id="c",
+        ip=None,
+        date_from=date(2018, 4, 1),
+        date_to=date(2018, 4, 1),
+        timezone="UTC",
+        products=(ProductQuantity(product_reference="p", number_of_items=1),),
+        times=[time(10)],  # type: ignore[arg-type]
+    )
+    assert request.times == [time(10)]
+    with pytest.raises(ValueError, match="aware"):
+        PriceRequest(**{**msgspec.structs.asdict(request), "times": [time(10, tzinfo=UTC)]})
 
 
 def test_subclasses_of_the_accepted_types_still_validate():
