@@ -783,6 +783,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.requests is None:
         args.requests = DEFAULT_REQUESTS[args.measure]
+    if args.measure == "instructions" and args.requests < 2:
+        parser.error("--measure instructions compares N/2 with N lookups: N must be >= 2")
     if args.clients is None:
         args.clients = list(DEFAULT_CLIENTS[args.measure])
     for name in ("concurrency", "scenario", "clients"):

@@ -419,3 +419,17 @@ def test_instruction_mode_without_valgrind_says_what_is_missing(tmp_path: Path) 
 
     assert completed.returncode == 2
     assert "needs valgrind" in completed.stderr
+
+
+def test_instruction_mode_needs_two_lookups_to_take_a_difference() -> None:
+    script = str(BENCHMARKS / "pricing.py")
+    completed = subprocess.run(
+        [sys.executable, script, "--measure", "instructions", "--requests", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert completed.returncode == 2
+    assert "N must be >= 2" in completed.stderr
