@@ -81,7 +81,7 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -110,10 +110,8 @@ TIMEOUTS = (TimeoutError, httpx.TimeoutException, RequestTimeout)
 TIMED_OUT_EXIT = 3
 """Exit status of a counted child whose client timed out (it prints the error's name)."""
 DEFAULT_REQUESTS = {"cpu": 5000, "instructions": 2000}
-DEFAULT_CLIENTS = {
-    "cpu": ("aiohttp", "httpx", "sdk", "sdk-paced"),
-    "instructions": ("aiohttp", "sdk", "sdk-paced"),
-}
+SLOW_UNDER_CALLGRIND = ("httpx",)
+"""Clients left out of ``--measure instructions`` unless asked for: they take minutes."""
 
 Lookup = Callable[[int], Awaitable[object]]
 """One price lookup for visitor number ``i``; returns the price it read."""
@@ -786,7 +784,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.measure == "instructions" and args.requests < 2:
         parser.error("--measure instructions compares N/2 with N lookups: N must be >= 2")
     if args.clients is None:
-        args.clients = list(DEFAULT_CLIENTS[args.measure])
+        args.clients = [
+            name for name in CLIENTS if args.measure == "cpu" or name not in SLOW_UNDER_CALLGRIND
+        ]
     for name in ("concurrency", "scenario", "clients"):
         setattr(args, name, list(dict.fromkeys(getattr(args, name))))  # drop repeats
     return args
@@ -825,25 +825,34 @@ def write_json(path: Path, document: dict[str, Any]) -> None:
     log(f"wrote {path}")
 
 
-def measure_cpu(args: argparse.Namespace, cpus: tuple[int, int] | None) -> None:
-    """``--measure cpu``: interleaved rounds of every client, medians and verdicts."""
-    runs: list[Run] = []
-    failures: list[Failure] = []
-    for name in args.scenario:
+def served_scenarios(
+    names: Sequence[str], cpus: tuple[int, int] | None
+) -> Iterator[tuple[Scenario, str]]:
+    """Each scenario with the base URL of a responder serving its body, on the
+    responder's CPU; the responder stops when the caller moves on."""
+    for name in names:
         scenario = SCENARIOS[name]
         with Responder(
             pricing_body=scenario.response_body(), cpu=cpus[0] if cpus else None
         ) as responder:
-            scenario_runs, scenario_failures = asyncio.run(
-                bench_scenario(
-                    responder.base_url,
-                    scenario,
-                    clients=args.clients,
-                    concurrencies=args.concurrency,
-                    requests=args.requests,
-                    rounds=args.rounds,
-                )
+            yield scenario, responder.base_url
+
+
+def measure_cpu(args: argparse.Namespace, cpus: tuple[int, int] | None) -> None:
+    """``--measure cpu``: interleaved rounds of every client, medians and verdicts."""
+    runs: list[Run] = []
+    failures: list[Failure] = []
+    for scenario, base_url in served_scenarios(args.scenario, cpus):
+        scenario_runs, scenario_failures = asyncio.run(
+            bench_scenario(
+                base_url,
+                scenario,
+                clients=args.clients,
+                concurrencies=args.concurrency,
+                requests=args.requests,
+                rounds=args.rounds,
             )
+        )
         runs += scenario_runs
         failures += scenario_failures
     summaries = summarize(runs, failures, args.clients)
@@ -871,18 +880,14 @@ def measure_cpu(args: argparse.Namespace, cpus: tuple[int, int] | None) -> None:
 def measure_instructions(args: argparse.Namespace, cpus: tuple[int, int] | None) -> None:
     """``--measure instructions``: callgrind counts of every client, and verdicts."""
     results: list[Count | Failure] = []
-    for name in args.scenario:
-        scenario = SCENARIOS[name]
-        with Responder(
-            pricing_body=scenario.response_body(), cpu=cpus[0] if cpus else None
-        ) as responder:
-            results += count_scenario(
-                responder.base_url,
-                scenario,
-                clients=args.clients,
-                concurrencies=args.concurrency,
-                requests=args.requests,
-            )
+    for scenario, base_url in served_scenarios(args.scenario, cpus):
+        results += count_scenario(
+            base_url,
+            scenario,
+            clients=args.clients,
+            concurrencies=args.concurrency,
+            requests=args.requests,
+        )
     report(instruction_table(results), instruction_verdicts(results))
     if args.json is not None:
         counts = [

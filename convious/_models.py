@@ -97,11 +97,8 @@ class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc
             _check_date(date_to, "date_to")
         if date_from > date_to:
             raise ValueError(f"date_from {date_from} is after date_to {date_to}")
-        timezone = self.timezone
-        if (type(timezone) is not str and not isinstance(timezone, str)) or not is_known_timezone(
-            timezone
-        ):
-            raise ValueError(f"timezone must be a tz database name, got {timezone!r}")
+        if not isinstance(self.timezone, str) or not is_known_timezone(self.timezone):
+            raise ValueError(f"timezone must be a tz database name, got {self.timezone!r}")
         if self.ip is not None:
             try:
                 ipaddress.ip_address(self.ip)
@@ -110,7 +107,7 @@ class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc
         if not self.products:
             raise ValueError("products must name at least one product")
         for product in self.products:
-            if type(product) is not ProductQuantity and not isinstance(product, ProductQuantity):
+            if not isinstance(product, ProductQuantity):
                 raise ValueError(f"products must be ProductQuantity values, got {product!r}")
         times = self.times
         if times is not None:
