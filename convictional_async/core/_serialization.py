@@ -140,12 +140,15 @@ def encode_model(converter: cattrs.Converter, model: Any) -> bytes:
 
 
 def parse_json(body: bytes) -> Any:
-    """Parse JSON bytes, or return ``None`` when they are not valid JSON."""
+    """Parse JSON bytes, or return ``None`` when they are not valid JSON.
+
+    Nesting too deep to decode (msgspec raises ``RecursionError``) counts as not valid.
+    """
     if not body:
         return None
     try:
         return msgspec.json.decode(body)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
 
 
@@ -153,7 +156,7 @@ def decode_response(converter: cattrs.Converter, response: Response, cls: type[T
     """Structure a response body into ``cls``, or raise :class:`ResponseDecodeError`."""
     try:
         document = msgspec.json.decode(response.body)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:
         raise response.decode_error(f"the response body is not valid JSON ({exc})") from exc
     try:
         return converter.structure(document, cls)
