@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING, Any, Self
 from yarl import URL
 
 from convictional_async.core import (
+    DEFAULT_MAX_RESPONSE_BYTES,
     ClientMetrics,
     Pipeline,
     RateLimit,
+    RateLimiter,
     RetryPolicy,
     Timeout,
     Transport,
@@ -65,9 +67,14 @@ class ConviousClient:
     point them at :class:`convious.sandbox.Sandbox` to test without an account.
     ``api_version`` is sent as ``Accept-Version`` on every inventory and pricer request
     (never to the token endpoint). ``rate_limit`` paces requests client-side (Convious
-    documents no limit, so there is none by default; a 429 still makes every request
-    with this credential hold off). ``session`` lets you share your own
-    ``aiohttp.ClientSession``, which the client then never closes.
+    documents no limit, so there is none by default: a 429 makes every request with this
+    credential hold off, and the limiter then paces at about the rate the server
+    accepted, probing upward while requests succeed). ``rate_limiter`` replaces the
+    in-process limiter shared per credential with any :class:`RateLimiter` (one shared
+    across processes, say); the client never closes it. ``timeout.deadline`` bounds each
+    call, waits and retries included (60 s by default); ``max_response_bytes`` caps a
+    response body. ``session`` lets you share your own ``aiohttp.ClientSession``, which
+    the client then never closes.
     """
 
     def __init__(
@@ -83,6 +90,8 @@ class ConviousClient:
         max_connections: int = 100,
         retry: RetryPolicy | None = None,
         rate_limit: RateLimit | None = None,
+        rate_limiter: RateLimiter | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_leeway: float = DEFAULT_LEEWAY,
         coalesce: bool = True,
         max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
@@ -108,11 +117,18 @@ class ConviousClient:
         self.api_version = api_version
         self.metrics = ClientMetrics()
         """Counters of what this client has sent (requests, retries, token requests...)."""
+        if rate_limiter is not None and rate_limit is not None:
+            raise ValueError("give rate_limit or rate_limiter, not both")
+        if rate_limiter is not None and not all(
+            callable(getattr(rate_limiter, name, None)) for name in ("reserve", "observe")
+        ):
+            raise ValueError("rate_limiter must have reserve() and observe() (see RateLimiter)")
         self._transport = Transport(
             timeout=timeout,
             max_connections=max_connections,
             user_agent="convictional-async (convious)",
             session=session,
+            max_response_bytes=max_response_bytes,
         )
         self._auth = ClientCredentialsAuth(
             client_id,
@@ -125,8 +141,11 @@ class ConviousClient:
             leeway=token_leeway,
         )
         fingerprint = hashlib.sha256(f"convious\0{identity}\0{client_id}".encode()).hexdigest()
-        self.rate_limiter = shared_rate_limiter(f"convious:{fingerprint[:32]}", rate_limit)
-        """The limiter shared by every client in this process using the same credential."""
+        self.rate_limiter: RateLimiter = rate_limiter or shared_rate_limiter(
+            f"convious:{fingerprint[:32]}", rate_limit, max_pause=retry.max_retry_after
+        )
+        """The limiter shared by every client in this process using the same credential
+        (``rate_limiter.limit`` is the pacing in force, learned or configured)."""
         self._pipeline = Pipeline(
             self._transport,
             retry=retry,

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 import attrs
 
-from convictional_async.core import SDKError
+from convictional_async.core import RateLimit, SDKError
 
 from ._batcher import EventBatcher
 from ._client import ConviousClient
@@ -78,11 +78,15 @@ class DemoSummary:
     prices: int
     wall_seconds: float
     latencies_ms: tuple[float, ...]
-    metrics: dict[str, int]
+    metrics: dict[str, int | float]
     server: dict[str, Any]
     sample: tuple[tuple[str, str, str], ...]
     events: dict[str, int] = attrs.field(factory=dict)
     scarcity: tuple[str, str, str] | None = None
+    pauses: int = 0
+    """Times a 429 (or an exhausted window) paused every request of the credential."""
+    pacing: str = "off"
+    """The limiter's pacing at the end: off, or the rate in force."""
 
     @property
     def throughput(self) -> float:
@@ -289,7 +293,13 @@ async def _run(
         sample=tuple(sample),
         events=events,
         scarcity=scarcity,
+        pauses=getattr(client.rate_limiter, "pauses", 0),
+        pacing=_pacing(client.rate_limiter.limit),
     )
+
+
+def _pacing(limit: RateLimit | None) -> str:
+    return "off" if limit is None else f"{limit.per_second:,.1f} requests/s"
 
 
 def _money(value: Decimal) -> str:
@@ -313,6 +323,9 @@ def format_summary(summary: DemoSummary) -> str:
         f"replayed once)",
         f"  coalesced        {m['coalesced']:,} identical lookups answered by one already in "
         f"flight",
+        f"  rate limit       {m['rate_limited']:,} 429s received, {summary.pauses:,} pause(s), "
+        f"{m['limiter_wait_seconds']:.2f} s waited in the limiter over "
+        f"{m['limiter_waits']:,} request(s); pacing {summary.pacing}",
     ]
     if summary.events:
         e = summary.events

@@ -14,11 +14,13 @@ from ._errors import (
     ConflictError,
     ConnectError,
     ConnectionLost,
+    DeadlineExceeded,
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
     RequestTimeout,
     ResponseDecodeError,
+    ResponseTooLarge,
     SDKError,
     ServerError,
     TLSError,
@@ -32,14 +34,16 @@ from ._metrics import ClientMetrics
 from ._pipeline import Pipeline, status_error
 from ._ratelimit import (
     LocalRateLimiter,
+    RateLearner,
     RateLimit,
     RateLimiter,
     RateLimitHeaders,
+    next_slot,
     shared_rate_limiter,
 )
 from ._redact import REDACTED, redact_text, redact_url
 from ._response import Response
-from ._retry import RetryPolicy, parse_retry_after
+from ._retry import RetryPolicy, parse_retry_after, retry_after_seconds
 from ._serialization import (
     decode_response,
     dumps,
@@ -48,9 +52,10 @@ from ._serialization import (
     parse_json,
     to_camel,
 )
-from ._transport import Timeout, Transport, translate_error
+from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout, Transport, translate_error
 
 __all__ = [
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "REDACTED",
     "APIKeyAuth",
     "APIStatusError",
@@ -62,10 +67,12 @@ __all__ = [
     "ConflictError",
     "ConnectError",
     "ConnectionLost",
+    "DeadlineExceeded",
     "LocalRateLimiter",
     "NotFoundError",
     "PermissionDeniedError",
     "Pipeline",
+    "RateLearner",
     "RateLimit",
     "RateLimitError",
     "RateLimitHeaders",
@@ -73,6 +80,7 @@ __all__ = [
     "RequestTimeout",
     "Response",
     "ResponseDecodeError",
+    "ResponseTooLarge",
     "RetryPolicy",
     "SDKError",
     "ServerError",
@@ -86,11 +94,13 @@ __all__ = [
     "dumps",
     "encode_model",
     "make_converter",
+    "next_slot",
     "normalize_error_body",
     "parse_json",
     "parse_retry_after",
     "redact_text",
     "redact_url",
+    "retry_after_seconds",
     "shared_rate_limiter",
     "status_error",
     "status_error_class",

@@ -7,6 +7,7 @@
     │   ├── ConnectError            could not connect; the request was never sent
     │   │   └── TLSError            TLS handshake or certificate failure (not retried)
     │   ├── RequestTimeout          timed out after the request may have reached the server
+    │   │   └── DeadlineExceeded    the call's total deadline passed (queue, limiter, retries)
     │   └── ConnectionLost          the connection broke mid-exchange (may have reached it)
     ├── APIStatusError              the server answered with a non-2xx status
     │   ├── BadRequestError         400
@@ -18,6 +19,7 @@
     │   ├── RateLimitError          429 (``retry_after`` in seconds, if the server said)
     │   └── ServerError             5xx
     ├── ResponseDecodeError         a 2xx response whose body is not what the API promises
+    │   └── ResponseTooLarge        the body is larger than the client's cap on bytes read
     └── TokenRequestError           the OAuth2 token endpoint refused or garbled a token
 
 Every error that came with a response carries ``status``, ``request_id`` (the
@@ -75,6 +77,20 @@ class TLSError(ConnectError):
 
 class RequestTimeout(TransportError):
     """The request timed out; it may have reached the server."""
+
+
+class DeadlineExceeded(RequestTimeout):
+    """The call's total deadline passed: queueing, limiter waits, token fetch and retries
+    included. ``sent`` says whether any attempt of the call had been sent by then."""
+
+    def __init__(self, message: str, *, sent: bool, method: str = "", url: str = "") -> None:
+        self.sent = sent
+        super().__init__(message, method=method, url=url)
+
+    @property
+    def request_may_have_been_sent(self) -> bool:
+        """Only if an attempt had gone out before the deadline passed."""
+        return self.sent
 
 
 class ConnectionLost(TransportError):
@@ -161,6 +177,10 @@ class ServerError(APIStatusError):
 
 class ResponseDecodeError(_ResponseError):
     """A 2xx response whose body does not match what the API documents."""
+
+
+class ResponseTooLarge(ResponseDecodeError):
+    """A 2xx response body larger than the client's ``max_response_bytes`` (decompressed)."""
 
 
 class TokenRequestError(_ResponseError):

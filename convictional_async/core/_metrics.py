@@ -28,7 +28,15 @@ class ClientMetrics:
     """Calls answered by an identical request already in flight."""
     failures: int = 0
     """Logical requests that ended in an error."""
+    rate_limited: int = 0
+    """429 responses received."""
+    limiter_waits: int = 0
+    """Attempts that had to wait for the rate limiter (pacing or a pause)."""
+    limiter_wait_seconds: float = 0.0
+    """Total time attempts spent waiting for the rate limiter."""
+    deadlines_exceeded: int = 0
+    """Calls that ended because their total deadline passed."""
 
-    def as_dict(self) -> dict[str, int]:
+    def as_dict(self) -> dict[str, int | float]:
         """A snapshot of every counter."""
         return attrs.asdict(self)

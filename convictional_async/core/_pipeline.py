@@ -8,6 +8,7 @@ orders them. Decoding the body into a model is the caller's last step.
 from __future__ import annotations
 
 import asyncio
+import enum
 import http
 import logging
 import random
@@ -18,18 +19,33 @@ from typing import Any, TypeVar, overload
 from yarl import URL
 
 from ._auth import Auth
-from ._errors import APIStatusError, RateLimitError, TransportError, status_error_class
+from ._errors import (
+    APIStatusError,
+    DeadlineExceeded,
+    RateLimitError,
+    ResponseDecodeError,
+    TransportError,
+    status_error_class,
+)
 from ._errors import normalize_error_body as normalize
 from ._metrics import ClientMetrics
 from ._ratelimit import RateLimiter
 from ._redact import redact_text, redact_url
 from ._response import Response
-from ._retry import RetryPolicy, parse_retry_after
+from ._retry import RetryPolicy, retry_after_seconds
 from ._serialization import parse_json
 from ._transport import Transport
 
 _core_logger = logging.getLogger("convictional_async")
 T = TypeVar("T")
+
+
+class _Default(enum.Enum):
+    DEFAULT = enum.auto()
+
+
+DEFAULT = _Default.DEFAULT
+"""Sentinel: "not given", where ``None`` means "no limit"."""
 
 
 def status_error(response: Response, *, secrets: tuple[str, ...] = ()) -> APIStatusError:
@@ -53,7 +69,7 @@ def status_error(response: Response, *, secrets: tuple[str, ...] = ()) -> APISta
         "body": text,
     }
     if cls is RateLimitError:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=time.time())
+        retry_after = retry_after_seconds(response.headers, now=time.time())
         return RateLimitError(f"HTTP {status} {phrase}", retry_after=retry_after, **common)
     return cls(f"HTTP {status} {phrase}", **common)  # type: ignore[arg-type]
 
@@ -104,6 +120,7 @@ class Pipeline:
         headers: Mapping[str, str],
         body: bytes | None = None,
         idempotent: bool,
+        deadline: float | _Default | None = DEFAULT,
     ) -> Response: ...
 
     @overload
@@ -116,6 +133,7 @@ class Pipeline:
         body: bytes | None = None,
         idempotent: bool,
         parse: Callable[[Response], T],
+        deadline: float | _Default | None = DEFAULT,
     ) -> T: ...
 
     async def send(
@@ -127,75 +145,165 @@ class Pipeline:
         body: bytes | None = None,
         idempotent: bool,
         parse: Callable[[Response], Any] | None = None,
+        deadline: float | _Default | None = DEFAULT,
     ) -> Any:
         """Send until a 2xx arrives, the policy gives up, or an error is final.
 
         ``idempotent`` says whether repeating the operation is safe once it may have
-        reached the server; a 429 and a failed connect are retried either way. ``parse``,
-        if given, turns the 2xx response into the result (its errors propagate and are
-        not retried): a hot path then needs no coroutine of its own around this one.
+        reached the server; a 429 and a failed connect are retried either way, and 429s
+        have their own time budget instead of using up ``max_retries``. ``parse``, if
+        given, turns the 2xx response into the result (its errors propagate and are not
+        retried): a hot path then needs no coroutine of its own around this one.
+        ``deadline`` (seconds; default: the transport's ``timeout.deadline``) bounds the
+        whole call, waits and retries included.
         """
         metrics = self.metrics
         metrics.requests += 1
         auth = self.auth
-        limiter = self.rate_limiter
+        ready = self._ready if self.rate_limiter is not None else None
+        seconds = self.transport.timeout.deadline if deadline is DEFAULT else deadline
+        loop = asyncio.get_running_loop()
+        expires = None if seconds is None else loop.time() + seconds
         attempt = 0
+        throttles = 0
+        throttle_wait = 0.0
         replayed = False
         while True:
-            credential = (auth.current() or await auth.authorize()) if auth is not None else None
+            credential = None
+            if auth is not None:
+                credential = auth.current() or await self._until(
+                    auth.authorize(), expires, method, url
+                )
             request_headers = self._with_credential(headers, credential) if credential else headers
-            if limiter is not None and (wait := limiter.reserve()) is not None:
-                await wait
             metrics.attempts += 1
             started = time.perf_counter()
             try:
-                response = await self.transport.send(method, url, request_headers, body)
+                response = await self.transport.send(
+                    method, url, request_headers, body, deadline=expires, ready=ready
+                )
+            except DeadlineExceeded:
+                self._log(method, url, "deadline passed", started, attempt, None, None)
+                metrics.failures += 1
+                metrics.deadlines_exceeded += 1
+                raise
             except TransportError as exc:
                 delay = self.retry.delay_after_error(
                     exc, attempt=attempt, idempotent=idempotent, rand=self._rand()
                 )
                 self._log(method, url, str(exc), started, attempt, None, delay)
-                if delay is None:
+                if delay is None or not self._time_left(expires, delay, loop):
                     metrics.failures += 1
                     raise
                 await self._sleep(delay)
                 attempt += 1
                 metrics.retries += 1
                 continue
+            except ResponseDecodeError:
+                metrics.failures += 1
+                raise
             status = response.status
-            if limiter is not None:
-                limiter.observe(status, response.headers)
+            if ready is not None:
+                self.rate_limiter.observe(status, response.headers)  # type: ignore[union-attr]
             if 200 <= status < 300:
                 if self._logger.isEnabledFor(logging.DEBUG):
                     self._log(method, url, status, started, attempt, response.request_id, None)
-                return response if parse is None else parse(response)
+                if parse is None:
+                    return response
+                try:
+                    return parse(response)
+                except ResponseDecodeError as exc:
+                    metrics.failures += 1
+                    raise self._scrubbed(exc) from exc.__cause__
             if (
                 status == 401
                 and credential is not None
                 and auth is not None
                 and not replayed
-                and await auth.refresh_after_unauthorized(credential)
+                and await self._until(
+                    auth.refresh_after_unauthorized(credential), expires, method, url
+                )
             ):
                 self._log(method, url, status, started, attempt, response.request_id, 0.0)
                 replayed = True
                 metrics.auth_replays += 1
                 continue
-            delay = self.retry.delay_after_status(
-                status,
-                response.headers,
-                attempt=attempt,
-                idempotent=idempotent,
-                now=time.time(),
-                rand=self._rand(),
-            )
+            if status == 429:
+                metrics.rate_limited += 1
+                delay = self.retry.delay_after_throttle(
+                    response.headers,
+                    waited=throttle_wait,
+                    throttles=throttles,
+                    now=time.time(),
+                    rand=self._rand(),
+                )
+                throttles += 1
+            else:
+                delay = self.retry.delay_after_status(
+                    status,
+                    response.headers,
+                    attempt=attempt,
+                    idempotent=idempotent,
+                    now=time.time(),
+                    rand=self._rand(),
+                )
             self._log(method, url, status, started, attempt, response.request_id, delay)
-            if delay is None:
+            if delay is None or not self._time_left(expires, delay, loop):
                 metrics.failures += 1
-                secrets = self._secrets + auth.secrets() if auth else self._secrets
-                raise status_error(response, secrets=secrets)
+                raise status_error(response, secrets=self._all_secrets())
             await self._sleep(delay)
-            attempt += 1
             metrics.retries += 1
+            if status == 429:
+                throttle_wait += delay
+            else:
+                attempt += 1
+
+    def _ready(self) -> Awaitable[None] | None:
+        """The rate limiter's go-ahead, called by the transport right before sending."""
+        wait = self.rate_limiter.reserve()  # type: ignore[union-attr]
+        return None if wait is None else self._limited(wait)
+
+    async def _limited(self, wait: Awaitable[None]) -> None:
+        started = time.monotonic()
+        try:
+            await wait
+        finally:
+            self.metrics.limiter_waits += 1
+            self.metrics.limiter_wait_seconds += time.monotonic() - started
+
+    async def _until(
+        self, awaitable: Awaitable[T], expires: float | None, method: str, url: URL
+    ) -> T:
+        """Await ``awaitable`` (a token fetch, say), but no later than ``expires``."""
+        if expires is None:
+            return await awaitable
+        try:
+            async with asyncio.timeout_at(expires):
+                return await awaitable
+        except TimeoutError:
+            self.metrics.failures += 1
+            self.metrics.deadlines_exceeded += 1
+            raise DeadlineExceeded(
+                "the call's deadline passed", sent=False, method=method, url=str(url)
+            ) from None
+
+    @staticmethod
+    def _time_left(expires: float | None, delay: float, loop: asyncio.AbstractEventLoop) -> bool:
+        """Whether a retry after ``delay`` seconds could still start before the deadline."""
+        return expires is None or loop.time() + delay < expires
+
+    def _all_secrets(self) -> tuple[str, ...]:
+        auth = self.auth
+        return self._secrets + auth.secrets() if auth is not None else self._secrets
+
+    def _scrubbed(self, error: ResponseDecodeError) -> ResponseDecodeError:
+        """``error`` with every known secret removed from its message and body."""
+        secrets = self._all_secrets()
+        if secrets:
+            error.body = redact_text(error.body, secrets)
+            error.args = tuple(
+                redact_text(arg, secrets) if isinstance(arg, str) else arg for arg in error.args
+            )
+        return error
 
     def _with_credential(
         self, headers: Mapping[str, str], credential: Mapping[str, str]

@@ -1,19 +1,45 @@
-"""Client-side rate limiting, shared per credential, that listens to the server.
+"""Client-side rate limiting, shared per credential, that paces exactly and listens to the server.
 
-Two parts work together:
+A :class:`LocalRateLimiter` does three things for every request that uses it:
 
-* an optional pacing limit (:class:`RateLimit`), enforced with aiolimiter's leaky
-  bucket in its no-burst form, so a fixed-window server never sees more than the limit;
-* a shared back-off gate: after a 429 (or a response saying no requests remain) every
-  task using the limiter waits until the server's ``Retry-After``/reset time, not just
-  the one that was throttled.
+* **Pacing with a margin.** With a rate in force, requests leave one at a time, at least
+  ``RateLimit.interval`` (``period / max_requests``, stretched by ``margin``) apart: no
+  burst, so neither a fixed-window server nor a millisecond leaky bucket sees one request
+  too many, while the budget used stays at ``1 / (1 + margin)`` of the limit. Slots are
+  handed out GCRA style (a "theoretical arrival time" moves one interval per request), and
+  the spacing is checked again at the moment a request leaves, so a late wake-up never
+  lets two requests out closer than the interval.
+* **One pause for everyone.** A 429 (or a response saying no requests remain) pauses
+  every request using the limiter until the server's ``Retry-After`` / reset time, capped
+  at ``max_pause``, with a little jitter on resume. Requests already waiting for a slot
+  check the pause again right before they leave.
+* **A rate that is learned.** A rate the server advertises (``X-Rate-Limit-Limit`` with
+  ``X-Rate-Limit-Duration``) wins. Where none is advertised, a 429 cuts the rate to about
+  what the server accepted in the last second (multiplicative decrease), and each second of
+  successes raises it by 1% (additive increase, as TCP does). Every learned or advertised
+  value has a floor (:data:`MIN_RATE`), never exceeds the configured limit, and recovers:
+  an advertised limit lapses when the server stops sending it, and a learned one once it
+  has grown back past the configured limit or :data:`RECOVERY` seconds pass without a 429.
 
-The server's own headers are read on every response (``X-Rate-Limit-Limit`` /
-``X-Rate-Limit-Duration``, ``X-RateLimit-Limit`` / ``-Remaining`` / ``-Reset``,
-``Retry-After``); when the server advertises a stricter limit than the configured one,
-the limiter adopts it. :func:`shared_rate_limiter` gives every client object using the
-same credential in this process the same limiter. The :class:`RateLimiter` protocol is
-the seam for a backend shared across processes.
+The limiter keeps one budget per process: its state sits behind a thread lock and runs on
+``time.monotonic`` (the clock every asyncio loop uses), so clients on several event loops
+(threads) that share a credential share one budget. :func:`shared_rate_limiter` gives every
+client object using the same credential fingerprint in the process the same limiter.
+
+The :class:`RateLimiter` protocol is the seam for other backends (one shared across
+processes, for instance). A minimal implementation that never limits::
+
+    class NoLimit:
+        limit = None
+
+        def reserve(self) -> Awaitable[None] | None:
+            return None  # nothing to wait for: no coroutine is created
+
+        def observe(self, status: int, headers: Mapping[str, str]) -> None:
+            pass  # must not block; do any I/O in a task of your own (fire and forget)
+
+        async def aclose(self) -> None:
+            pass
 """
 
 from __future__ import annotations
@@ -21,20 +47,44 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import random
+import threading
 import time
 import weakref
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 import attrs
-from aiolimiter import AsyncLimiter
 
-from ._retry import parse_retry_after
+from ._retry import resume_jitter, retry_after_seconds
 
 logger = logging.getLogger("convictional_async.ratelimit")
 
+DEFAULT_MARGIN = 0.04
+"""How much wider than ``period / max_requests`` the spacing between requests is."""
+MIN_RATE = 1 / 60
+"""The floor of any advertised or learned rate: one request a minute."""
+RECOVERY = 300.0
+"""Seconds without a 429 after which a learned rate is forgotten."""
+ADVERTISED_TTL = 300.0
+"""Seconds an advertised limit stays in force after the server last sent it."""
+DEFAULT_MAX_PAUSE = 60.0
+"""The longest one response can pause a limiter (``RetryPolicy.max_retry_after``)."""
+INCREASE = 0.01
+"""Additive increase: the share of the learned rate added per second of successes."""
+MIN_INCREASE = 0.05
+"""The smallest additive step, in requests per second."""
+WINDOW = 1.0
+"""The window in which accepted requests are counted for a multiplicative decrease."""
 _EPOCH_THRESHOLD = 1_000_000_000.0
 """A reset value above this is a Unix timestamp, not a number of seconds."""
+_RATE_HEADERS = (
+    "X-RateLimit-Remaining",
+    "X-Rate-Limit-Limit",
+    "X-RateLimit-Limit",
+    "Retry-After",
+    "retry-after-ms",
+)
 
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -44,30 +94,37 @@ def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> Non
         raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
 
 
+def _margin(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not (isinstance(value, int | float) and 0 <= value <= 1):
+        raise ValueError(f"{attribute.name} must be a number from 0 to 1, got {value!r}")
+
+
 @attrs.frozen(kw_only=True)
 class RateLimit:
-    """At most ``max_requests`` requests in any ``period`` seconds.
+    """At most ``max_requests`` requests in any ``period`` seconds, paced with a ``margin``.
 
-    >>> RateLimit(max_requests=5, period=1.0).per_second
-    5.0
+    >>> RateLimit(max_requests=5, period=1.0).interval
+    0.208
     """
 
     max_requests: float = attrs.field(validator=_positive)
     period: float = attrs.field(default=1.0, validator=_positive)
+    margin: float = attrs.field(default=DEFAULT_MARGIN, validator=_margin, repr=False)
 
     @property
     def per_second(self) -> float:
         """The steady rate in requests per second."""
         return self.max_requests / self.period
 
-    def make_limiter(self) -> AsyncLimiter:
-        """An aiolimiter bucket that never lets a burst exceed the limit.
+    @property
+    def interval(self) -> float:
+        """The spacing between two requests: ``period / max_requests``, plus the margin."""
+        return round(self.period / self.max_requests * (1.0 + self.margin), 9)
 
-        ``AsyncLimiter(max_requests, period)`` would admit ``max_requests`` at once and
-        then keep dripping, which a fixed-window server sees as too many in one window;
-        one request every ``period / max_requests`` seconds does not.
-        """
-        return AsyncLimiter(1, self.period / self.max_requests)
+    @classmethod
+    def per_second_of(cls, rate: float, *, margin: float = DEFAULT_MARGIN) -> RateLimit:
+        """A limit of ``rate`` requests per second."""
+        return cls(max_requests=rate, period=1.0, margin=margin)
 
 
 @attrs.frozen(kw_only=True)
@@ -99,19 +156,22 @@ class RateLimitHeaders:
         return cls(
             limit=limit,
             period=period,
-            remaining=None if remaining_value is None else int(remaining_value),
+            remaining=None if remaining_value is None else int(min(remaining_value, 2**31)),
             reset_after=reset,
-            retry_after=parse_retry_after(headers.get("Retry-After"), now=now),
+            retry_after=retry_after_seconds(headers, now=now),
         )
 
     def advertised(self) -> RateLimit | None:
-        """The limit the server advertises, when it gives both a count and a window."""
-        if self.limit and self.period and self.limit > 0 and self.period > 0:
-            return RateLimit(max_requests=self.limit, period=self.period)
-        return None
+        """The limit the server advertises, when it gives both a count and a window
+        (never slower than :data:`MIN_RATE`)."""
+        if not (self.limit and self.period):
+            return None
+        if self.limit / self.period < MIN_RATE:
+            return RateLimit.per_second_of(MIN_RATE)
+        return RateLimit(max_requests=self.limit, period=self.period)
 
     def pause(self, status: int, *, default: float) -> float | None:
-        """How long everyone should hold off after this response, or ``None``."""
+        """How long everyone should hold off after this response, or ``None`` (uncapped)."""
         if status == 429:
             for candidate in (self.retry_after, self.reset_after):
                 if candidate is not None:
@@ -127,6 +187,8 @@ def _number(value: str | None) -> float | None:
     if value is None:
         return None
     text = value.strip().rstrip("s").strip()
+    if len(text) > 32:
+        return None
     try:
         number = float(text)
     except ValueError:
@@ -134,8 +196,129 @@ def _number(value: str | None) -> float | None:
     return number if math.isfinite(number) and number >= 0 else None
 
 
+def next_slot(tat: float, now: float, interval: float) -> tuple[float, float]:
+    """GCRA: when a request asked for at ``now`` may leave, and the next free slot after it.
+
+    ``tat`` is the earliest time the next request may leave.
+
+    >>> next_slot(tat=0.0, now=5.0, interval=0.2)
+    (5.0, 5.2)
+    >>> next_slot(tat=5.2, now=5.0, interval=0.2)
+    (5.2, 5.4)
+    """
+    start = tat if tat > now else now
+    return start, start + interval
+
+
+class RateLearner:
+    """AIMD on 429s, with a floor, a ceiling and recovery; pure, driven by a clock value.
+
+    >>> learner = RateLearner()
+    >>> for t in range(100):
+    ...     learner.on_success(0.5 + t / 100)
+    >>> learner.on_throttle(1.6)
+    100.0
+    """
+
+    __slots__ = (
+        "_bucket",
+        "_current",
+        "_last_throttle",
+        "_next_increase",
+        "_no_cut_until",
+        "_previous",
+        "rate",
+    )
+
+    def __init__(self) -> None:
+        self.rate: float | None = None
+        """The learned rate in requests per second, or ``None`` (nothing learned)."""
+        self._bucket = -1
+        self._current = 0
+        self._previous = 0
+        self._no_cut_until = -math.inf
+        self._next_increase = math.inf
+        self._last_throttle = -math.inf
+
+    def accepted(self, now: float) -> float:
+        """About how many requests succeeded in the last :data:`WINDOW` seconds."""
+        bucket = math.floor(now / WINDOW)
+        if bucket == self._bucket:
+            share = 1.0 - (now / WINDOW - bucket)
+            return self._current + self._previous * share
+        if bucket == self._bucket + 1:
+            return float(self._current) * (1.0 - (now / WINDOW - bucket))
+        return 0.0
+
+    def on_success(self, now: float) -> bool:
+        """Count an accepted request; every second of successes raises the learned rate a
+        little (then this returns ``True``)."""
+        bucket = math.floor(now / WINDOW)
+        if bucket != self._bucket:
+            self._previous = self._current if bucket == self._bucket + 1 else 0
+            self._current = 0
+            self._bucket = bucket
+        self._current += 1
+        rate = self.rate
+        if rate is not None and now >= self._next_increase:
+            self.rate = rate + max(rate * INCREASE, MIN_INCREASE)
+            self._next_increase = now + WINDOW
+            return True
+        return False
+
+    def on_throttle(self, now: float, *, pause: float = 0.0) -> float | None:
+        """Cut the rate after a 429; returns the new rate (``None``: left as it was).
+
+        429s for requests sent before the last cut took effect do not cut again.
+        """
+        self._last_throttle = now
+        self._next_increase = now + pause + WINDOW
+        if now < self._no_cut_until:
+            return None
+        accepted = self.accepted(now)
+        if accepted < 1.0:
+            return None  # nothing got through lately: the pause alone says enough
+        candidate = accepted / WINDOW
+        if self.rate is not None:
+            candidate = min(candidate, self.rate * 0.9)
+        self.rate = max(MIN_RATE, candidate)
+        self._no_cut_until = now + pause + WINDOW
+        return self.rate
+
+    def recover(self, now: float, ceiling: float | None) -> None:
+        """Forget the learned rate once it is above ``ceiling`` or long free of 429s."""
+        rate = self.rate
+        if rate is not None and (
+            (ceiling is not None and rate >= ceiling) or now - self._last_throttle > RECOVERY
+        ):
+            self.rate = None
+            self._next_increase = math.inf
+
+
+@attrs.frozen
+class _Slot:
+    """A booked time to leave: a pacing slot, or the end of a pause (plus jitter)."""
+
+    start: float
+    epoch: int
+    paused: bool
+
+
 class RateLimiter(Protocol):
-    """What the request pipeline needs from a rate limiter."""
+    """What the request pipeline needs from a rate limiter.
+
+    ``reserve()`` is called right before each attempt is sent; it must return ``None``
+    when the request may leave now (so the hot path creates no coroutine), else an
+    awaitable that completes when it may. If that awaitable is cancelled (a deadline
+    passed), the reservation should be given back. ``observe()`` is called with every
+    response and must not block: a backend that needs I/O to record what it saw starts
+    a task of its own (fire and forget) and finishes it in ``aclose()``. Clients never
+    close a limiter that was handed to them.
+    """
+
+    @property
+    def limit(self) -> RateLimit | None:
+        """The pacing limit in force now, if any."""
 
     def reserve(self) -> Awaitable[None] | None:
         """Take the next slot: ``None`` if it is free now, else an awaitable to wait on."""
@@ -143,122 +326,224 @@ class RateLimiter(Protocol):
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Learn from a response's status and rate-limit headers."""
 
+    async def aclose(self) -> None:
+        """Release what the limiter holds (tasks, connections)."""
+
 
 class LocalRateLimiter:
-    """An in-process :class:`RateLimiter`: optional pacing plus a shared back-off gate.
+    """An in-process :class:`RateLimiter`: exact pacing, a shared pause, a learned rate.
+
+    ``limit`` is the ceiling the user configured (``None``: none; the limiter still
+    learns one from 429s and adopts an advertised one). ``max_pause`` caps how long one
+    response can hold everyone. ``clock``, ``sleep`` and ``rand`` are for tests.
 
     >>> limiter = LocalRateLimiter(RateLimit(max_requests=5, period=1.0))
     >>> limiter.limit
     RateLimit(max_requests=5, period=1.0)
     """
 
-    def __init__(self, limit: RateLimit | None = None, *, default_pause: float = 1.0) -> None:
+    def __init__(
+        self,
+        limit: RateLimit | None = None,
+        *,
+        default_pause: float = 1.0,
+        max_pause: float = DEFAULT_MAX_PAUSE,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        if limit is not None and not isinstance(limit, RateLimit):
+            raise ValueError("limit must be a RateLimit or None")
+        for name, value in (("default_pause", default_pause), ("max_pause", max_pause)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        self._configured = limit
+        self._advertised: RateLimit | None = None
+        self._advertised_until = 0.0
+        self._learner = RateLearner()
         self._limit = limit
-        self._default_pause = default_pause
+        self._interval = limit.interval if limit is not None else 0.0
+        self._default_pause = float(default_pause)
+        self._max_pause = float(max_pause)
+        self._clock = clock
+        self._sleep = sleep
+        self._rand = rand
+        self._lock = threading.Lock()
+        self._tat = 0.0
+        self._last_sent = -math.inf
         self._blocked_until = 0.0
-        self._buckets: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncLimiter] = (
-            weakref.WeakKeyDictionary()
-        )
-        self._last: tuple[asyncio.AbstractEventLoop | None, AsyncLimiter | None] = (None, None)
+        self._epoch = 0
         self.pauses = 0
         """How many times a response made every user of this limiter hold off."""
+        self.throttled = 0
+        """How many 429 responses this limiter has seen."""
 
     def __repr__(self) -> str:
         return f"LocalRateLimiter(limit={self._limit!r})"
 
     @property
     def limit(self) -> RateLimit | None:
-        """The pacing limit in force (configured, or adopted from the server)."""
+        """The pacing limit in force: the configured one, or a stricter advertised or
+        learned one."""
         return self._limit
 
-    def tighten(self, limit: RateLimit | None) -> None:
-        """Adopt ``limit`` if it is stricter than the one in force."""
-        if limit is None or (
-            self._limit is not None and limit.per_second >= self._limit.per_second
-        ):
-            return
-        self._limit = limit
-        self._buckets = weakref.WeakKeyDictionary()
-        self._last = (None, None)
+    @property
+    def configured(self) -> RateLimit | None:
+        """The ceiling given at construction (or by :meth:`tighten`)."""
+        return self._configured
 
-    def _bucket(self, loop: asyncio.AbstractEventLoop) -> AsyncLimiter | None:
-        last_loop, bucket = self._last
-        if last_loop is loop:
-            return bucket
-        if self._limit is None:
-            bucket = None
-        else:
-            bucket = self._buckets.get(loop)
-            if bucket is None:
-                bucket = self._buckets[loop] = self._limit.make_limiter()
-        self._last = (loop, bucket)
-        return bucket
+    def tighten(self, limit: RateLimit | None) -> None:
+        """Lower the configured ceiling to ``limit`` if it is stricter."""
+        if limit is None:
+            return
+        with self._lock:
+            configured = self._configured
+            if configured is None or limit.per_second < configured.per_second:
+                self._configured = limit
+                self._update_limit()
+
+    def _update_limit(self) -> None:
+        """Recompute the limit in force (call with the lock held)."""
+        candidates = [self._configured, self._advertised]
+        learned = self._learner.rate
+        if learned is not None:
+            margin = (self._configured or self._advertised or RateLimit(max_requests=1)).margin
+            candidates.append(RateLimit.per_second_of(learned, margin=margin))
+        present = [c for c in candidates if c is not None]
+        limit = min(present, key=lambda c: c.per_second) if present else None
+        if limit != self._limit:
+            logger.debug("rate limit in force: %r", limit)
+        self._limit = limit
+        self._interval = limit.interval if limit is not None else 0.0
 
     def reserve(self) -> Awaitable[None] | None:
-        """``None`` when nothing limits the next request (no coroutine needed), else
-        :meth:`acquire`."""
-        if self._blocked_until or self._limit is not None:
-            return self.acquire()
-        return None
+        """``None`` when the request may leave now (no coroutine needed), else an
+        awaitable that completes when it may."""
+        if not self._interval and not self._blocked_until:
+            return None
+        with self._lock:
+            slot = self._take_slot()
+        return None if slot is None else self._wait(slot)
 
-    async def acquire(self) -> None:
-        """Wait for the back-off gate, then for the pacing bucket."""
-        loop = asyncio.get_running_loop()
-        if self._blocked_until:
-            # Polling, not an Event: a later 429 may push the deadline further out.
-            while (delay := self._blocked_until - loop.time()) > 0:  # noqa: ASYNC110
-                await asyncio.sleep(delay)
-            self._blocked_until = 0.0
-        bucket = self._bucket(loop)
-        if bucket is not None:
-            await bucket.acquire()
+    def _take_slot(self) -> _Slot | None:
+        """Admit now (``None``) or book a later slot (call with the lock held)."""
+        now = self._clock()
+        blocked = self._blocked_until
+        if blocked > now:
+            return _Slot(
+                blocked + resume_jitter(blocked - now, self._rand()), self._epoch, paused=True
+            )
+        self._blocked_until = 0.0
+        interval = self._interval
+        if not interval:
+            return None
+        start, self._tat = next_slot(self._tat, now, interval)
+        if start <= now and now >= self._last_sent + interval:
+            self._last_sent = now
+            return None
+        return _Slot(start, self._epoch, paused=False)
+
+    async def _wait(self, slot: _Slot) -> None:
+        """Sleep until the booked slot, then leave if no pause began meanwhile and the
+        spacing since the last request that left still holds; otherwise book again."""
+        try:
+            while True:
+                delay = slot.start - self._clock()
+                if delay > 0:
+                    await self._sleep(delay)
+                with self._lock:
+                    if slot.paused or slot.epoch != self._epoch:
+                        booked = self._take_slot()  # after a pause: a fresh slot
+                        if booked is None:
+                            return
+                        slot = booked
+                        continue
+                    now = self._clock()
+                    earliest = self._last_sent + self._interval
+                    if now >= earliest:
+                        self._last_sent = now
+                        return
+                    slot = _Slot(earliest, slot.epoch, paused=False)  # someone left late
+        except asyncio.CancelledError:
+            with self._lock:
+                if not slot.paused and self._tat == slot.start + self._interval:
+                    self._tat = slot.start  # give the unused slot back
+            raise
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
-        """Pause everyone after a 429 or an exhausted window; adopt a stricter server limit."""
-        if (
-            status != 429
-            and "X-RateLimit-Remaining" not in headers
-            and "X-Rate-Limit-Limit" not in headers
-            and "X-RateLimit-Limit" not in headers
-            and "Retry-After" not in headers
-        ):
+        """Learn from a response: count successes, pause on 429 or an exhausted window,
+        adopt an advertised limit, cut the rate on 429."""
+        if status != 429 and not any(name in headers for name in _RATE_HEADERS):
+            if 200 <= status < 300 and self._learner.on_success(self._clock()):
+                with self._lock:
+                    self._learner.recover(self._clock(), self._ceiling())
+                    self._update_limit()
             return
+        now = self._clock()
         info = RateLimitHeaders.parse(headers, now=time.time())
-        advertised = info.advertised()
-        if advertised is not None and (
-            self._limit is None or advertised.per_second < self._limit.per_second
-        ):
-            logger.info("adopting the server's rate limit %s", advertised)
-            self.tighten(advertised)
         pause = info.pause(status, default=self._default_pause)
-        if pause:
-            self.pause_for(pause)
+        with self._lock:
+            advertised = info.advertised()
+            if advertised is not None:
+                if advertised != self._advertised:
+                    logger.info("the server advertises a rate limit of %r", advertised)
+                    self._learner.rate = None
+                self._advertised = advertised
+                self._advertised_until = now + ADVERTISED_TTL
+            elif self._advertised is not None and now > self._advertised_until:
+                self._advertised = None
+            if status == 429:
+                self.throttled += 1
+                capped = min(pause or 0.0, self._max_pause)
+                learned = self._learner.on_throttle(now, pause=capped)
+                if learned is not None:
+                    logger.info("throttled: pacing at %.3f requests/s", learned)
+            elif 200 <= status < 300:
+                self._learner.on_success(now)
+                self._learner.recover(now, self._ceiling())
+            self._update_limit()
+            if pause:
+                self._pause(now, min(pause, self._max_pause))
+
+    def _ceiling(self) -> float | None:
+        limit = self._configured or self._advertised
+        return limit.per_second if limit is not None else None
 
     def pause_for(self, seconds: float) -> None:
-        """Hold every request through this limiter for ``seconds`` from now."""
-        try:
-            now = asyncio.get_running_loop().time()
-        except RuntimeError:
-            now = time.monotonic()
+        """Hold every request through this limiter for ``seconds`` from now (capped)."""
+        with self._lock:
+            self._pause(self._clock(), min(seconds, self._max_pause))
+
+    def _pause(self, now: float, seconds: float) -> None:
         until = now + seconds
         if until > self._blocked_until:
             self._blocked_until = until
+            self._tat = max(self._tat, until)
+            self._epoch += 1  # slots booked before now are booked again after the pause
             self.pauses += 1
             logger.debug("rate limited: holding requests for %.3f s", seconds)
 
+    async def aclose(self) -> None:
+        """Nothing to release: the limiter holds no tasks or connections."""
+
 
 _shared: weakref.WeakValueDictionary[str, LocalRateLimiter] = weakref.WeakValueDictionary()
+_shared_lock = threading.Lock()
 
 
-def shared_rate_limiter(key: str, limit: RateLimit | None) -> LocalRateLimiter:
+def shared_rate_limiter(
+    key: str, limit: RateLimit | None, *, max_pause: float = DEFAULT_MAX_PAUSE
+) -> LocalRateLimiter:
     """The process-wide limiter for credential ``key`` (a fingerprint, never the secret).
 
-    Every client built with the same credential gets the same limiter, so the budget is
-    shared across endpoints and client objects; a stricter ``limit`` tightens it.
+    Every client built with the same credential gets the same limiter, on any event loop
+    or thread, so the budget is shared across endpoints, client objects and loops; a
+    stricter ``limit`` tightens it.
     """
-    limiter = _shared.get(key)
-    if limiter is None:
-        limiter = _shared[key] = LocalRateLimiter(limit)
-    else:
-        limiter.tighten(limit)
+    with _shared_lock:
+        limiter = _shared.get(key)
+        if limiter is None:
+            limiter = _shared[key] = LocalRateLimiter(limit, max_pause=max_pause)
+            return limiter
+    limiter.tighten(limit)
     return limiter

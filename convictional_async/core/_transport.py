@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
@@ -21,11 +21,18 @@ from yarl import URL
 from ._errors import (
     ConnectError,
     ConnectionLost,
+    DeadlineExceeded,
     RequestTimeout,
+    ResponseTooLarge,
     TLSError,
     TransportError,
 )
 from ._response import Response
+
+DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+"""The default cap on a successful response body, after decompression (16 MiB)."""
+ERROR_BODY_BYTES = 64 * 1024
+"""How much of an error response's body is read (the rest is left unread)."""
 
 
 def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -37,19 +44,22 @@ def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: object
 
 @attrs.frozen(kw_only=True)
 class Timeout:
-    """Time limits for one attempt, in seconds (``None``: no limit).
+    """Time limits in seconds (``None``: no limit).
 
-    ``total`` covers one attempt from the moment it has a connection slot (requests
-    beyond the pool size queue first, without a time limit); ``connect`` covers opening
-    a socket; ``read`` bounds the gap between two reads.
+    ``deadline`` bounds a whole call: waiting for a connection slot, for the rate limiter
+    and for a token, every attempt and every retry; when it passes, the call raises
+    :class:`DeadlineExceeded`. ``total`` covers one attempt from the moment it has a
+    connection slot; ``connect`` covers opening a socket; ``read`` bounds the gap between
+    two reads. An attempt never runs past the call's deadline.
 
-    >>> Timeout(total=5.0).connect
-    10.0
+    >>> Timeout(total=5.0).deadline
+    60.0
     """
 
     total: float | None = attrs.field(default=30.0, validator=_optional_positive)
     connect: float | None = attrs.field(default=10.0, validator=_optional_positive)
     read: float | None = attrs.field(default=None, validator=_optional_positive)
+    deadline: float | None = attrs.field(default=60.0, validator=_optional_positive)
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
         """The equivalent aiohttp timeout."""
@@ -75,6 +85,19 @@ def translate_error(exc: Exception, method: str, url: str) -> TransportError:
     if isinstance(exc, aiohttp.ClientOSError | aiohttp.ClientConnectionError | OSError):
         return ConnectionLost(f"connection error: {exc}", method=method, url=url)
     return TransportError(f"HTTP failure: {type(exc).__name__}: {exc}", method=method, url=url)
+
+
+async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of the (decompressed) body, and whether there was more."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            chunks.append(chunk[: len(chunk) - (size - limit)])
+            return b"".join(chunks), True
+        chunks.append(chunk)
+    return b"".join(chunks), False
 
 
 class _Gate:
@@ -148,6 +171,7 @@ class Transport:
         max_connections_per_host: int = 0,
         user_agent: str = "convictional-async",
         session: aiohttp.ClientSession | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         for name, value in (
             ("max_connections", max_connections),
@@ -155,9 +179,24 @@ class Transport:
         ):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        if (
+            isinstance(max_response_bytes, bool)
+            or not isinstance(max_response_bytes, int)
+            or max_response_bytes < 1
+        ):
+            raise ValueError(
+                f"max_response_bytes must be an integer >= 1, got {max_response_bytes!r}"
+            )
         if session is not None and not isinstance(session, aiohttp.ClientSession):
             raise ValueError("session must be an aiohttp.ClientSession")
-        self._timeout = (timeout or Timeout()).to_aiohttp()
+        if timeout is not None and not isinstance(timeout, Timeout):
+            raise ValueError("timeout must be a Timeout")
+        self.timeout = timeout or Timeout()
+        """The time limits in force; ``timeout.deadline`` bounds each call."""
+        self._timeout = self.timeout.to_aiohttp()
+        self._attempt_total = self.timeout.total
+        self.max_response_bytes = max_response_bytes
+        """The cap on a successful response body (decompressed); larger: ``ResponseTooLarge``."""
         self._max_connections = max_connections
         self._max_connections_per_host = max_connections_per_host
         self._user_agent = user_agent
@@ -237,33 +276,105 @@ class Transport:
         return prepared
 
     async def send(
-        self, method: str, url: URL, headers: Mapping[str, str], body: bytes | None
+        self,
+        method: str,
+        url: URL,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        *,
+        deadline: float | None = None,
+        ready: Callable[[], Awaitable[None] | None] | None = None,
     ) -> Response:
-        """Send one request and read the whole response.
+        """Send one request and read the response (capped; see ``max_response_bytes``).
 
+        ``deadline`` (on the loop's clock) bounds the wait for a connection slot and the
+        attempt itself. ``ready``, if given, is called once a connection slot is held,
+        right before sending; an awaitable it returns (a rate limiter's slot) is awaited
+        first, so a request paced by it leaves at its slot, not when a pool slot frees.
         ``headers`` must not be changed after it was passed in: its prepared form is
         cached (pass a new mapping instead).
         """
-        session = self._session_for(asyncio.get_running_loop())
+        loop = asyncio.get_running_loop()
+        session = self._session_for(loop)
         gate = self._gate
         if gate is not None and (wait := gate.enter()) is not None:
-            await wait
+            await self._until(wait, deadline, loop, method, url)
         try:
+            if ready is not None and (wait := ready()) is not None:
+                await self._until(wait, deadline, loop, method, url)
+            timeout = self._timeout
+            if deadline is not None:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise self._deadline_error(method, url, sent=False)
+                total = self._attempt_total
+                if total is None or remaining < total:
+                    timeout = aiohttp.ClientTimeout(
+                        total=remaining,
+                        sock_connect=timeout.sock_connect,
+                        sock_read=timeout.sock_read,
+                    )
             async with session.request(
                 method,
                 url,
                 data=body,
                 headers=self._prepared(headers),
                 allow_redirects=False,
-                timeout=self._timeout,
+                timeout=timeout,
             ) as response:
-                payload = await response.read()
-                return Response(response.status, response.headers, payload, method, url)
+                status = response.status
+                if 200 <= status < 300:
+                    length = response.content_length
+                    if (
+                        length is not None
+                        and length <= self.max_response_bytes
+                        and "Content-Encoding" not in response.headers
+                    ):
+                        payload = await response.read()
+                    else:
+                        payload, cut = await _read_at_most(response, self.max_response_bytes)
+                        if cut:
+                            raise ResponseTooLarge(
+                                f"the response body is larger than {self.max_response_bytes} "
+                                "bytes (max_response_bytes)",
+                                status=status,
+                                request_id=response.headers.get("X-Request-ID"),
+                                method=method,
+                                url=str(url),
+                            )
+                else:
+                    payload, _ = await _read_at_most(response, ERROR_BODY_BYTES)
+                return Response(status, response.headers, payload, method, url)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            if deadline is not None and isinstance(exc, TimeoutError) and loop.time() >= deadline:
+                raise self._deadline_error(method, url, sent=True) from exc
             raise translate_error(exc, method, str(url)) from exc
         finally:
             if gate is not None:
                 gate.leave()
+
+    async def _until(
+        self,
+        wait: Awaitable[None],
+        deadline: float | None,
+        loop: asyncio.AbstractEventLoop,
+        method: str,
+        url: URL,
+    ) -> None:
+        """Await ``wait``, but no later than ``deadline``."""
+        if deadline is None:
+            await wait
+            return
+        try:
+            async with asyncio.timeout_at(deadline):
+                await wait
+        except TimeoutError:
+            raise self._deadline_error(method, url, sent=False) from None
+
+    def _deadline_error(self, method: str, url: URL, *, sent: bool) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            "the call's deadline passed", sent=sent, method=method, url=str(url)
+        )
 
     async def aclose(self) -> None:
         """Close the session if this transport created it; idempotent."""

@@ -79,7 +79,7 @@ def test_retry_after_is_honoured_over_backoff():
 
 
 def test_retry_after_beyond_the_cap_gives_up():
-    policy = RetryPolicy(max_retry_after=30.0)
+    policy = RetryPolicy(max_retry_after=30.0, jitter=0.0)
     assert decide(policy, 429, {"Retry-After": "31"}) is None
     assert decide(policy, 429, {"Retry-After": "30"}) == 30.0
 
@@ -126,3 +126,48 @@ def test_tls_failures_are_never_retried():
 def test_invalid_policy_is_a_value_error(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         RetryPolicy(**kwargs)
+
+
+def throttle(policy, headers=None, *, waited=0.0, throttles=0, rand=0.0):
+    return policy.delay_after_throttle(
+        headers or {}, waited=waited, throttles=throttles, now=1_000.0, rand=rand
+    )
+
+
+def test_429s_never_use_up_max_retries_only_their_time_budget():
+    policy = RetryPolicy(max_retries=0, max_rate_limit_wait=10.0, jitter=0.0)
+    assert throttle(policy, {"Retry-After": "3"}, throttles=50) == 3.0
+    assert throttle(policy, {"Retry-After": "3"}, waited=7.0) == 3.0
+    assert throttle(policy, {"Retry-After": "3"}, waited=7.5) is None  # budget spent
+    assert throttle(RetryPolicy.never(), {"Retry-After": "0"}) is None
+
+
+def test_429_without_retry_after_backs_off_by_how_many_429s_came_before():
+    policy = RetryPolicy(backoff_initial=0.5, jitter=0.0)
+    assert [throttle(policy, throttles=n) for n in range(3)] == [0.5, 1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"retry-after-ms": "250"}, 0.25),
+        ({"retry-after-ms": "250", "Retry-After": "9"}, 0.25),
+        ({"retry-after-ms": "garbage", "Retry-After": "2"}, 2.0),
+        ({"Retry-After": "Thu, 01 Jan 1970 00:16:45 GMT"}, 5.0),
+    ],
+)
+def test_429_honours_retry_after_ms_and_http_dates(headers, expected):
+    assert throttle(RetryPolicy(jitter=0.0), headers) == expected
+
+
+@pytest.mark.parametrize("value", ["999999", "Fri, 01 Jan 2099 00:00:00 GMT", "1e308"])
+def test_an_absurd_retry_after_gives_up_at_once(value):
+    assert throttle(RetryPolicy(), {"Retry-After": value}) is None
+
+
+def test_resume_jitter_spreads_waiters_but_stays_small():
+    policy = RetryPolicy(jitter=0.5, max_rate_limit_wait=120.0)
+    delays = {throttle(policy, {"Retry-After": "1"}, rand=r / 10) for r in range(10)}
+    assert len(delays) == 10
+    assert all(1.0 <= d <= 1.1 for d in delays)
+    assert throttle(policy, {"Retry-After": "60"}, rand=0.999) <= 60.25
