@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import traceback
 from datetime import date
 from urllib.parse import parse_qs
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from convictional_async.core import (
+    AuthenticationError,
     ClientMetrics,
     ConnectError,
     Pipeline,
@@ -20,7 +25,15 @@ from convictional_async.core import (
     Transport,
 )
 from convious import ConviousClient
-from convious._auth import ClientCredentialsAuth, refresh_deadline
+from convious._auth import (
+    COOLDOWN_CAP,
+    COOLDOWN_START,
+    FRESH_TOKEN_AGE,
+    MAX_TOKEN_LIFETIME,
+    MIN_TOKEN_LIFETIME,
+    ClientCredentialsAuth,
+    refresh_deadline,
+)
 
 TOKEN_URL = URL("https://identity.example.test/oauth/token/")
 SECRET = "client-s3cret&value"
@@ -180,7 +193,9 @@ async def test_an_identity_server_echoing_the_secret_does_not_leak_it(mock_http,
         await auth.authorize()
     error = caught.value
     shown = str(error) + repr(error.errors) + error.body + str(error.error_description)
-    shown += str(error.__cause__) + error.__cause__.body  # printed in any traceback
+    shown += "".join(traceback.format_exception(error))
+    assert error.__cause__ is None  # the pipeline's error is not chained: it was scrubbed
+    assert error.__context__ is None  # only of the pipeline's own secrets
     assert SECRET not in shown
     assert "unknown secret [REDACTED]" in str(error)
 
@@ -304,3 +319,286 @@ async def test_the_client_wires_secret_scrubbing_into_its_token_requests(mock_ht
                 products=[("a", 1)],
             )
     assert SECRET not in str(caught.value) + str(caught.value.__cause__)
+
+
+@pytest.mark.parametrize(
+    "expires_in",
+    [
+        b'"1e400"',
+        b'"3600.5x"',
+        b"-5",
+        b"0",
+        b"true",
+        b"[]",
+        b'"' + b"9" * 5000 + b'"',
+    ],
+)
+async def test_an_unusable_expires_in_is_ignored_with_a_warning(
+    mock_http, auth_factory, caplog, expires_in
+):
+    body = b'{"token_type": "Bearer", "access_token": "tok-1", "expires_in": ' + expires_in + b"}"
+    mock_http.post(str(TOKEN_URL), status=200, body=body)
+    clock = Clock()
+    auth = auth_factory(clock=clock)
+    with caplog.at_level(logging.WARNING, logger="convious.auth"):
+        assert await auth.authorize() == {"Authorization": "Bearer tok-1"}
+    assert "expires_in" in caplog.text
+    clock.now += 10 * MAX_TOKEN_LIFETIME
+    assert auth.current() == {"Authorization": "Bearer tok-1"}  # no proactive refresh
+
+
+@pytest.mark.parametrize(
+    "expires_in",
+    [
+        b"1" * 400,  # an int too large for a float: was an OverflowError
+        b"10000000",
+        b"1" + b"0" * 300,
+        b'"99999999"',
+    ],
+)
+async def test_a_lifetime_beyond_the_cap_is_clamped_with_a_warning(
+    mock_http, auth_factory, caplog, expires_in
+):
+    body = b'{"token_type": "Bearer", "access_token": "tok-1", "expires_in": ' + expires_in + b"}"
+    mock_http.post(str(TOKEN_URL), status=200, body=body)
+    token(mock_http, "tok-2")
+    clock = Clock()
+    auth = auth_factory(clock=clock, leeway=0.0)
+    with caplog.at_level(logging.WARNING, logger="convious.auth"):
+        await auth.authorize()
+    assert "expires_in" in caplog.text
+    clock.now += MAX_TOKEN_LIFETIME - 1
+    assert auth.current() is not None
+    clock.now += 1
+    assert auth.current() is None
+    assert await auth.authorize() == {"Authorization": "Bearer tok-2"}
+
+
+async def test_a_number_too_large_for_json_decoding_is_a_token_request_error(
+    mock_http, auth_factory
+):
+    body = b'{"token_type": "Bearer", "access_token": "tok-1", "expires_in": 1e400}'
+    mock_http.post(str(TOKEN_URL), status=200, body=body)
+    with pytest.raises(TokenRequestError, match="not a JSON object"):
+        await auth_factory().authorize()
+
+
+@pytest.mark.parametrize("expires_in", [b"0.001", b'"1e-300"'])
+async def test_a_lifetime_below_a_second_is_raised_to_one(mock_http, auth_factory, expires_in):
+    body = b'{"token_type": "Bearer", "access_token": "tok-1", "expires_in": ' + expires_in + b"}"
+    mock_http.post(str(TOKEN_URL), status=200, body=body)
+    clock = Clock()
+    auth = auth_factory(clock=clock, leeway=0.0)
+    await auth.authorize()
+    clock.now += MIN_TOKEN_LIFETIME / 2
+    assert auth.current() is not None  # not due for renewal at once, call after call
+    clock.now += MIN_TOKEN_LIFETIME / 2
+    assert auth.current() is None
+
+
+async def test_a_numeric_string_expires_in_is_understood(mock_http, auth_factory):
+    token(mock_http, "tok-1", expires_in="600")
+    clock = Clock()
+    auth = auth_factory(clock=clock, leeway=0.0)
+    await auth.authorize()
+    clock.now += 600
+    assert auth.current() is None
+
+
+@pytest.mark.parametrize(
+    "access_token",
+    [
+        "tok\r\nX-Injected: 1",
+        "tok\n",
+        "tok\u0000",
+        "tok\u007f",
+        "tok en",
+        "t\u00f6k",
+        "tok\t",
+        "=tok",
+        "to=k",
+        "a" * 8193,
+        123,
+        True,
+    ],
+)
+async def test_an_unusable_access_token_is_a_token_request_error(
+    mock_http, auth_factory, access_token
+):
+    value = json.dumps(access_token)
+    body = f'{{"token_type": "Bearer", "access_token": {value}}}'.encode()
+    mock_http.post(str(TOKEN_URL), status=200, body=body, headers={"X-Request-ID": "id-t"})
+    auth = auth_factory()
+    with pytest.raises(TokenRequestError, match="access_token") as caught:
+        await auth.authorize()
+    assert caught.value.request_id == "id-t"
+    assert caught.value.body == ""
+    assert str(access_token)[:3] not in str(caught.value).replace("token", "")
+    assert not auth.has_token
+
+
+@pytest.mark.parametrize("access_token", ["abc-._~+/XYZ019", "abc==", "a" * 8192])
+async def test_every_b64token_is_accepted(mock_http, auth_factory, access_token):
+    token(mock_http, access_token)
+    auth = auth_factory()
+    assert await auth.authorize() == {"Authorization": f"Bearer {access_token}"}
+
+
+class HostileIdentity:
+    """A token endpoint and an API on 127.0.0.1 that answer whatever the test sets."""
+
+    def __init__(self) -> None:
+        self.token_requests = 0
+        self.api_requests = 0
+        self.token_answer = lambda n: web.json_response(
+            {"token_type": "Bearer", "access_token": f"tok-{n}"}
+        )
+        self.api_answer = lambda: web.json_response({"error": "unauthorized"}, status=401)
+        self.app = web.Application()
+        self.app.router.add_post("/oauth/token/", self._token)
+        self.app.router.add_post("/api", self._api)
+
+    async def _token(self, request: web.Request) -> web.StreamResponse:
+        self.token_requests += 1
+        return self.token_answer(self.token_requests)
+
+    async def _api(self, request: web.Request) -> web.StreamResponse:
+        self.api_requests += 1
+        return self.api_answer()
+
+
+@pytest.fixture
+async def hostile():
+    identity = HostileIdentity()
+    async with TestServer(identity.app, host="127.0.0.1") as server:
+        identity.url = server.make_url("")
+        yield identity
+
+
+@pytest.fixture
+async def api_on(hostile):
+    transports: list[Transport] = []
+
+    def make(clock: Clock):
+        transport = Transport()
+        transports.append(transport)
+        retry = RetryPolicy(max_retries=0)
+        auth = ClientCredentialsAuth(
+            "client-1",
+            SECRET,
+            token_url=hostile.url / "oauth/token/",
+            pipeline=Pipeline(transport, retry=retry),
+            clock=clock,
+        )
+        pipeline = Pipeline(transport, retry=retry, auth=auth)
+
+        async def call() -> None:
+            await pipeline.send("POST", hostile.url / "api", headers={}, idempotent=True)
+
+        return call
+
+    yield make
+    for transport in transports:
+        await transport.aclose()
+
+
+async def test_an_api_that_rejects_every_token_gets_few_token_requests(hostile, api_on):
+    clock = Clock()
+    call = api_on(clock)
+    for _ in range(200):
+        with pytest.raises(AuthenticationError):
+            await call()
+    assert hostile.token_requests == 2  # the login, one re-login; then a cool-down
+    assert hostile.api_requests == 201  # the first call replayed once; then one each
+    clock.now += COOLDOWN_START
+    with pytest.raises(AuthenticationError):
+        await call()
+    assert hostile.token_requests == 3  # the cool-down ended: one more re-login
+    for _ in range(50):
+        with pytest.raises(AuthenticationError):
+            await call()
+    clock.now += COOLDOWN_START
+    with pytest.raises(AuthenticationError):
+        await call()
+    assert hostile.token_requests == 3  # the cool-down doubled
+    clock.now += COOLDOWN_START
+    with pytest.raises(AuthenticationError):
+        await call()
+    assert hostile.token_requests == 4
+
+
+async def test_the_cool_down_is_capped(hostile, api_on):
+    clock = Clock()
+    call = api_on(clock)
+    logins = 0
+    for _ in range(40):
+        for _ in range(3):
+            with pytest.raises(AuthenticationError):
+                await call()
+        logins = hostile.token_requests
+        clock.now += COOLDOWN_CAP
+    for _ in range(3):
+        with pytest.raises(AuthenticationError):
+            await call()
+    assert hostile.token_requests == logins + 1
+
+
+async def test_a_token_that_worked_for_a_while_is_replaced_at_once(hostile, api_on):
+    clock = Clock()
+    call = api_on(clock)
+    hostile.api_answer = lambda: web.json_response({})
+    await call()
+    for n in range(2, 8):
+        clock.now += FRESH_TOKEN_AGE  # each token works for a while, then is revoked
+        statuses = iter([401, 200])
+        hostile.api_answer = lambda statuses=statuses: web.json_response({}, status=next(statuses))
+        await call()  # one re-login and one replay, never a cool-down
+        assert hostile.token_requests == n
+
+
+async def test_concurrent_callers_share_the_cool_down(hostile, api_on):
+    call = api_on(Clock())
+    for _ in range(3):
+        results = await asyncio.gather(*(call() for _ in range(50)), return_exceptions=True)
+        assert all(isinstance(r, AuthenticationError) for r in results)
+    assert hostile.token_requests <= 3
+
+
+async def test_a_token_endpoint_that_keeps_refusing_is_asked_less_and_less(hostile, api_on):
+    hostile.token_answer = lambda n: web.json_response({"error": "invalid_client"}, status=401)
+    clock = Clock()
+    call = api_on(clock)
+    for _ in range(200):
+        with pytest.raises(TokenRequestError, match="invalid_client") as caught:
+            await call()
+    assert caught.value.status == 401
+    assert caught.value.error == "invalid_client"
+    assert hostile.token_requests == 2
+    assert hostile.api_requests == 0
+    clock.now += COOLDOWN_START
+    with pytest.raises(TokenRequestError):
+        await call()
+    assert hostile.token_requests == 3
+    hostile.token_answer = lambda n: web.json_response(
+        {"token_type": "Bearer", "access_token": "good"}
+    )
+    hostile.api_answer = lambda: web.json_response({})
+    clock.now += 2 * COOLDOWN_START
+    await call()
+    assert hostile.token_requests == 4
+    await call()
+    assert hostile.token_requests == 4
+
+
+@pytest.mark.parametrize("status", [200, 401])
+async def test_a_token_reply_nested_100000_levels_deep_is_a_token_request_error(
+    hostile, api_on, status
+):
+    nested = "[" * 100_000 + "]" * 100_000
+    hostile.token_answer = lambda n: web.Response(
+        status=status, text=nested, content_type="application/json"
+    )
+    call = api_on(Clock())
+    with pytest.raises(TokenRequestError) as caught:
+        await call()
+    assert caught.value.status == status
