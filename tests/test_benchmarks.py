@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import resource
@@ -433,3 +434,13 @@ def test_instruction_mode_needs_two_lookups_to_take_a_difference() -> None:
 
     assert completed.returncode == 2
     assert "N must be >= 2" in completed.stderr
+
+
+def test_ratelimit_benchmark_runs_and_reports_every_column(capsys):
+    module = _load("benchmarks_ratelimit", BENCHMARKS / "ratelimit.py")
+    results = asyncio.run(module.main(["--quick", "--only", "window 5/s, 60"]))
+    assert [r.ok for r in results] == [12]
+    assert results[0].throttled == 0
+    out = capsys.readouterr().out
+    assert "429/1000" in out
+    assert "window 5/s, 60 GETs" in out
