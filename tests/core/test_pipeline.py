@@ -158,6 +158,64 @@ async def test_429_beyond_max_retry_after_raises_rate_limit_error(mock_http, tra
     assert caught.value.request_id == "r429"
 
 
+async def test_429s_never_use_up_max_retries(mock_http, transport):
+    for _ in range(5):
+        mock_http.post(str(URL_), status=429, headers={"Retry-After": "1"})
+    mock_http.post(str(URL_), status=200, body=b"{}")
+    pipeline, sleeps = make_pipeline(transport, max_retries=0)
+    response = await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=True)
+    assert response.status == 200
+    assert sleeps == [1.0] * 5
+    assert pipeline.metrics.rate_limited == 5
+
+
+async def test_429s_stop_when_their_time_budget_is_spent(mock_http, transport):
+    for _ in range(5):
+        mock_http.post(str(URL_), status=429, headers={"Retry-After": "2", "X-Request-ID": "rl"})
+    sleeps: list[float] = []
+
+    async def fake_sleep(delay: float) -> None:
+        sleeps.append(delay)
+
+    pipeline = Pipeline(
+        transport,
+        retry=RetryPolicy(max_rate_limit_wait=5.0, jitter=0.0),
+        sleep=fake_sleep,
+        rand=lambda: 0.0,
+    )
+    with pytest.raises(RateLimitError) as caught:
+        await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=True)
+    assert sleeps == [2.0, 2.0]  # a third wait would pass the 5 s budget
+    assert (caught.value.status, caught.value.request_id) == (429, "rl")
+
+
+async def test_a_retry_that_cannot_start_before_the_deadline_is_not_waited_for(
+    mock_http, transport
+):
+    mock_http.post(str(URL_), status=503, headers={"Retry-After": "30"})
+    pipeline, sleeps = make_pipeline(transport)
+    with pytest.raises(ServerError):
+        await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=True, deadline=5.0)
+    assert sleeps == []
+
+
+async def test_the_limiter_is_asked_after_a_connection_slot_is_held(mock_http):
+    """A paced request leaves at its slot, not whenever a pool slot frees up."""
+    transport = Transport(max_connections=1)
+    order: list[str] = []
+    mock_http.get(str(URL_), status=200, body=b"{}", repeat=True)
+
+    def ready():
+        order.append(f"ready free={transport._gate.free}")
+        return
+
+    try:
+        await transport.send("GET", URL_, {}, None, ready=ready)
+    finally:
+        await transport.aclose()
+    assert order == ["ready free=0"]
+
+
 async def test_4xx_is_final(mock_http, transport):
     mock_http.post(str(URL_), status=400, body=b'{"errors": {"general": ["bad"]}}')
     pipeline, sleeps = make_pipeline(transport)
