@@ -28,7 +28,23 @@ What is emulated (one ``aiohttp.web`` app serves all three hosts' paths):
 * Faults (``Faults``): latency, 503, 502 HTML, broken or incomplete JSON, dropped
   connections, 429 with ``Retry-After``/``X-RateLimit-*``, and 401 as if the token were revoked;
   by probability or as a deterministic script.
-* Admin endpoints under ``/_sandbox/`` (no auth needed): stats, revoke-tokens, faults, reset.
+* An optional server-side rate limit (``Sandbox(rate_limit=N)``, off by default): N pricer and
+  events requests per client credential per whole second of the clock; more get 429 with
+  ``Retry-After: 1`` and are not processed (``_ratelimit``).
+* Admin endpoints under ``/_sandbox/`` (no auth needed): stats, revoke-tokens, faults,
+  rate-limit, reset. Their ``POST``s must be sent as ``application/json``.
+* A guard against browsers and DNS rebinding (``_guard``): every request needs a ``Host`` that
+  names the sandbox (localhost, a loopback address, the bound host or the connection's local
+  address, with the bound port), else 421; an admin call with a foreign ``Origin`` gets 403.
+
+Bounds (a larger value raises ``ValueError``, or gets 400 from the admin API or the pricer):
+
+* a lookup asks for at most 20,000 prices (products x days x times), checked before any work;
+* ``latency`` and ``latency_jitter`` at most 60 s each, ``retry_after`` at most 3600 s, the
+  advertised ``rate_limit`` of throttle faults at most 1,000,000, at most 10,000 scripted
+  faults queued; the server-side rate limit is 1 to 100,000 per second;
+* at most 10,000 tokens are kept: expired ones are evicted first, then the oldest;
+* a client that disconnects mid-request is logged at DEBUG only (it is not an error).
 
 Configurable choices where the reference is silent (``SandboxConfig``; defaults first):
 
@@ -51,6 +67,7 @@ send ``null`` (``_validation``); the API endpoints want ``Content-Type: applicat
 from ._app import create_app
 from ._config import SandboxConfig
 from ._faults import FAULT_KINDS, FAULT_TARGETS, FaultKind, Faults
+from ._ratelimit import FixedWindowLimiter
 from ._server import ClientOptions, Sandbox, serve
 from ._state import IssuedToken, Product, RequestRecord, SandboxState, TokenStatus
 
@@ -60,6 +77,7 @@ __all__ = [
     "ClientOptions",
     "FaultKind",
     "Faults",
+    "FixedWindowLimiter",
     "IssuedToken",
     "Product",
     "RequestRecord",

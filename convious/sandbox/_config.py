@@ -15,7 +15,8 @@ and lets you change it here:
 * ``require_known_products``: ``True`` answers 400 when a pricing request names an unknown or
   removed product; ``False`` leaves such products out of each ``TimedPrice``.
 * ``seed``: seeds the fault RNG and salts the per-visitor price variation.
-* ``clock``: the monotonic clock used for token expiry; inject a fake one in tests.
+* ``clock``: the monotonic clock used for token expiry and the rate-limit windows; inject a
+  fake one in tests.
 """
 
 from __future__ import annotations

@@ -26,24 +26,49 @@ Fault kinds and what the client sees:
 
 Latency (``latency`` plus a uniform ``[0, latency_jitter]``) is added to every request for an
 endpoint in ``targets``.
+
+Every knob is bounded, so no setting (in-process or through ``POST /_sandbox/faults``) can
+exhaust memory or park requests for ever; a value outside its bound raises ``ValueError``
+(400 from the admin endpoint) and changes nothing:
+
+* ``latency`` and ``latency_jitter``: 0 to 60 seconds each (``MAX_LATENCY``);
+* ``error_rate``, ``drop_rate``, ``throttle_rate``: probabilities, 0 to 1;
+* ``retry_after``: 0 to 3600 seconds (``MAX_RETRY_AFTER``);
+* ``rate_limit`` (the ``X-RateLimit-Limit`` a throttle fault advertises): 1 to 1,000,000
+  (``MAX_ADVERTISED_LIMIT``);
+* scripted faults: at most 10,000 queued in all (``MAX_SCRIPTED``), so one ``count`` is at
+  most 10,000 too.
 """
 
 from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Final, Literal, cast, get_args
 
 import attrs
 
-__all__ = ["FAULT_KINDS", "FAULT_TARGETS", "FaultKind", "Faults"]
+__all__ = [
+    "FAULT_KINDS",
+    "FAULT_TARGETS",
+    "MAX_ADVERTISED_LIMIT",
+    "MAX_LATENCY",
+    "MAX_RETRY_AFTER",
+    "MAX_SCRIPTED",
+    "FaultKind",
+    "Faults",
+]
 
 FaultKind = Literal[
     "error", "html", "invalid_json", "missing_fields", "drop", "throttle", "unauthorized"
 ]
 FAULT_KINDS: Final[frozenset[str]] = frozenset(get_args(FaultKind))
 FAULT_TARGETS: Final[frozenset[str]] = frozenset({"token", "pricer", "events"})
+MAX_LATENCY: Final = 60.0
+MAX_RETRY_AFTER: Final = 3600.0
+MAX_ADVERTISED_LIMIT: Final = 1_000_000
+MAX_SCRIPTED: Final = 10_000
 
 
 def _probability(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
@@ -51,14 +76,26 @@ def _probability(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
         raise ValueError(f"{attribute.name} must be a number between 0 and 1")
 
 
-def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise ValueError(f"{attribute.name} must be a number >= 0")
+def _seconds_up_to(limit: float) -> Callable[[Any, attrs.Attribute[Any], float], None]:
+    def check(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= limit:
+            raise ValueError(f"{attribute.name} must be a number of seconds from 0 to {limit:g}")
+
+    return check
 
 
-def _positive_int(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name} must be an int >= 1")
+def _int_from_one(name: str, value: object, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        raise ValueError(f"{name} must be an int from 1 to {high}")
+    return value
+
+
+def _check_advertised_limit(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    _int_from_one(attribute.name, value, MAX_ADVERTISED_LIMIT)
+
+
+def _check_count(count: object) -> int:
+    return _int_from_one("count", count, MAX_SCRIPTED)
 
 
 def _string_set(value: Iterable[str]) -> frozenset[str]:
@@ -88,13 +125,13 @@ class Faults:
             faults.inject("throttle", count=2, target="pricer")
     """
 
-    latency: float = attrs.field(default=0.0, validator=_non_negative)
-    latency_jitter: float = attrs.field(default=0.0, validator=_non_negative)
+    latency: float = attrs.field(default=0.0, validator=_seconds_up_to(MAX_LATENCY))
+    latency_jitter: float = attrs.field(default=0.0, validator=_seconds_up_to(MAX_LATENCY))
     error_rate: float = attrs.field(default=0.0, validator=_probability)
     drop_rate: float = attrs.field(default=0.0, validator=_probability)
     throttle_rate: float = attrs.field(default=0.0, validator=_probability)
-    retry_after: float = attrs.field(default=1.0, validator=_non_negative)
-    rate_limit: int = attrs.field(default=100, validator=_positive_int)
+    retry_after: float = attrs.field(default=1.0, validator=_seconds_up_to(MAX_RETRY_AFTER))
+    rate_limit: int = attrs.field(default=100, validator=_check_advertised_limit)
     targets: frozenset[str] = attrs.field(
         default=frozenset({"pricer", "events"}), converter=_string_set, validator=_check_targets
     )
@@ -106,10 +143,16 @@ class Faults:
         """Queue ``count`` one-shot faults of ``kind`` for the next matching requests."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use {sorted(FAULT_KINDS)}")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError("count must be an int >= 1")
+        self._check_room(_check_count(count))
         _check_target(target)
         self._script.extend([(kind, target)] * count)
+
+    def _check_room(self, count: int) -> None:
+        if len(self._script) + count > MAX_SCRIPTED:
+            raise ValueError(
+                f"at most {MAX_SCRIPTED} scripted faults may be queued; "
+                f"{len(self._script)} are queued already"
+            )
 
     @property
     def scripted(self) -> tuple[tuple[FaultKind, str | None], ...]:
@@ -169,6 +212,7 @@ class Faults:
             raise ValueError("targets must be a list of endpoint names")
         merged = attrs.evolve(self, **fields)  # validates everything before we change anything
         injections = _parse_injections(changes.get("inject", []))
+        self._check_room(sum(count for _, count, _ in injections))
         for name in fields:
             setattr(self, name, getattr(merged, name))
         for kind, count, target in injections:
@@ -183,6 +227,8 @@ _SETTABLE: Final[frozenset[str]] = frozenset(
 def _parse_injections(raw: object) -> list[tuple[FaultKind, int, str | None]]:
     if not isinstance(raw, list):
         raise ValueError("inject must be a list of {kind, count, target} objects")
+    if len(raw) > MAX_SCRIPTED:
+        raise ValueError(f"at most {MAX_SCRIPTED} scripted faults may be queued")
     parsed: list[tuple[FaultKind, int, str | None]] = []
     for item in raw:
         if not isinstance(item, dict) or set(item) - {"kind", "count", "target"}:
@@ -190,8 +236,7 @@ def _parse_injections(raw: object) -> list[tuple[FaultKind, int, str | None]]:
         kind, count, target = item.get("kind"), item.get("count", 1), item.get("target")
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use {sorted(FAULT_KINDS)}")
-        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-            raise ValueError("count must be an int >= 1")
+        _check_count(count)
         if target is not None and not isinstance(target, str):
             raise ValueError("target must be a string or null")
         _check_target(target)

@@ -16,6 +16,7 @@ __all__ = [
     "broken_json",
     "invalid_client",
     "json_response",
+    "rate_limited",
     "throttled",
     "unauthorized",
     "validation_failed",
@@ -66,6 +67,13 @@ def throttled(retry_after: float, limit: int) -> web.Response:
         "X-RateLimit-Reset": wait,
     }
     return json_response(429, {"error": "Request was throttled."}, headers)
+
+
+def rate_limited(wait: int) -> web.Response:
+    """Return the server-side rate limit's 429, with ``Retry-After`` in whole seconds."""
+    unit = "second" if wait == 1 else "seconds"
+    error = f"Request was throttled. Expected available in {wait} {unit}."
+    return json_response(429, {"error": error}, {"Retry-After": str(wait)})
 
 
 def bad_gateway_html() -> web.Response:

@@ -1,4 +1,9 @@
-"""Running the Convious sandbox on a local TCP port, in-process or from a CLI."""
+"""Running the Convious sandbox on a local TCP port, in-process or from a CLI.
+
+``Sandbox(rate_limit=N)`` (or ``serve(rate_limit=N)``, ``convious sandbox --rate-limit N``)
+turns on the server-side rate limit of ``_ratelimit``; ``Sandbox.rate_limit`` changes it while
+the sandbox runs. Requests must address the sandbox by its own host and port (``_guard``).
+"""
 
 from __future__ import annotations
 
@@ -41,6 +46,7 @@ class Sandbox:
             client = ConviousClient(**sandbox.client_options())
             ...
             sandbox.faults.inject("unauthorized")  # the next API call gets a 401
+            sandbox.rate_limit = 5  # then at most 5 API requests per second per client
     """
 
     def __init__(
@@ -50,10 +56,12 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         faults: Faults | None = None,
+        rate_limit: int | None = None,
     ) -> None:
         self._config = config if config is not None else SandboxConfig()
         self._faults = faults if faults is not None else Faults()
         self._state = SandboxState(clock=self._config.clock)
+        self._state.rate_limiter.limit = rate_limit
         self._host = host
         self._port = port
         self._runner: web.AppRunner | None = None
@@ -75,6 +83,15 @@ class Sandbox:
         return self._state
 
     @property
+    def rate_limit(self) -> int | None:
+        """API requests per second allowed per client credential, or None for no limit."""
+        return self._state.rate_limiter.limit
+
+    @rate_limit.setter
+    def rate_limit(self, value: int | None) -> None:
+        self._state.rate_limiter.limit = value
+
+    @property
     def url(self) -> str:
         """The base URL the sandbox listens on, e.g. ``http://127.0.0.1:54321``."""
         if self._url is None:
@@ -90,7 +107,7 @@ class Sandbox:
         """Start serving; the real port is known once this returns."""
         if self._runner is not None:
             raise RuntimeError("the sandbox is already running")
-        app = create_app(self._config, self._state, self._faults)
+        app = create_app(self._config, self._state, self._faults, host=self._host)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT)
         await runner.setup()
         try:
@@ -165,10 +182,12 @@ async def serve(
     host: str = "127.0.0.1",
     port: int = 8080,
     faults: Faults | None = None,
+    rate_limit: int | None = None,
     on_ready: Callable[[Sandbox], object] | None = None,
 ) -> None:
     """Run a sandbox until cancelled; ``on_ready`` is called with it once it listens."""
-    async with Sandbox(config, host=host, port=port, faults=faults) as sandbox:
+    sandbox = Sandbox(config, host=host, port=port, faults=faults, rate_limit=rate_limit)
+    async with sandbox:
         if on_ready is not None:
             on_ready(sandbox)
         await asyncio.Event().wait()

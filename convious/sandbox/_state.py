@@ -7,6 +7,13 @@ sandbox has never seen change nothing and are counted in ``events_for_unknown_pr
 ``ProductPricingChanged`` and ``ProductAvailabilityChanged`` still apply to removed products;
 an omitted optional key means the same as an explicit ``null`` (``ProductPricingChanged``
 replaces the whole pricing, so an omitted ``minAcceptedPrice`` removes the minimum).
+
+Bounds: the token store keeps at most ``MAX_TOKENS`` (10,000) tokens. Issuing a token first
+evicts the oldest tokens while they are expired (a sandbox gives every token the same
+lifetime, so the oldest expire first), then, at the cap, the oldest token whatever its state.
+An evicted token is unknown: a request with it gets the same 401 as an expired or revoked
+one. ``records`` keeps the last ``MAX_RECORDS`` requests and ``event_log`` the last
+``MAX_EVENT_LOG`` events.
 """
 
 from __future__ import annotations
@@ -22,9 +29,12 @@ from typing import Any, Final
 
 import attrs
 
+from ._ratelimit import FixedWindowLimiter
+
 __all__ = ["IssuedToken", "Product", "RequestRecord", "SandboxState", "TokenStatus"]
 
 MAX_RECORDS: Final = 10_000
+MAX_TOKENS: Final = 10_000
 MAX_EVENT_LOG: Final = 200_000
 _EVENT_TYPES: Final = frozenset(
     {"ProductCreated", "ProductPricingChanged", "ProductRemoved", "ProductAvailabilityChanged"}
@@ -114,15 +124,22 @@ class SandboxState:
         self.events_accepted = 0
         self.events_for_unknown_products = 0
         self.faults_injected: Counter[str] = Counter()
+        self.rate_limiter = FixedWindowLimiter(clock=clock)
+        self.rate_limited = 0
+        """Requests answered 429 by the server-side rate limit (not by throttle faults)."""
+        self.requests_processed = 0
+        """Pricer and events requests admitted past the token, version and rate-limit checks."""
         self.records: deque[RequestRecord] = deque(maxlen=MAX_RECORDS)
         self.event_log: deque[Mapping[str, Any]] = deque(maxlen=MAX_EVENT_LOG)
         """Every applied event (``{"type", "payload"}`` as received), oldest first."""
 
     def reset(self) -> None:
-        """Forget every product, token, counter and record."""
+        """Forget every product, token, counter and record; the rate limit stays."""
         self.products.clear()
         self.tokens.clear()
         self.token_requests = self.events_accepted = self.events_for_unknown_products = 0
+        self.rate_limited = self.requests_processed = 0
+        self.rate_limiter.clear()
         self.requests_by_endpoint.clear()
         self.faults_injected.clear()
         self.records.clear()
@@ -214,12 +231,22 @@ class SandboxState:
                 product.by_date_time[(day, time.fromisoformat(start))] = payload["availability"]
 
     def issue_token(self, client_id: str, expires_in: int | None) -> str:
-        """Create and remember a new access token for ``client_id``."""
+        """Create and remember a new access token for ``client_id``, evicting old ones."""
         token = secrets.token_urlsafe(32)
         now = self._clock()
+        self._evict_tokens(now)
         expires_at = None if expires_in is None else now + expires_in
         self.tokens[token] = IssuedToken(client_id=client_id, issued_at=now, expires_at=expires_at)
         return token
+
+    def _evict_tokens(self, now: float) -> None:
+        """Drop the oldest tokens while they are expired or the store is full."""
+        while self.tokens:
+            oldest, issued = next(iter(self.tokens.items()))
+            expired = issued.expires_at is not None and now >= issued.expires_at
+            if not expired and len(self.tokens) < MAX_TOKENS:
+                return
+            del self.tokens[oldest]
 
     def check_token(self, token: str) -> TokenStatus:
         """Return whether ``token`` may be used now."""
@@ -250,6 +277,9 @@ class SandboxState:
             "events_accepted": self.events_accepted,
             "events_for_unknown_products": self.events_for_unknown_products,
             "faults_injected": dict(self.faults_injected),
+            "rate_limit": self.rate_limiter.limit,
+            "rate_limited": self.rate_limited,
+            "requests_processed": self.requests_processed,
             "products": sum(1 for product in self.products.values() if not product.removed),
             "products_removed": sum(1 for product in self.products.values() if product.removed),
             "recorded_requests": len(self.records),

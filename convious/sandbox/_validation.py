@@ -6,6 +6,11 @@ Problems are a dict from a field path to its messages, in the order found, e.g.
 use the key ``"non_field_errors"`` (the Django REST framework convention). An empty dict means
 the input is valid.
 
+A pricing request may ask for at most ``MAX_PRICES_PER_LOOKUP`` (20,000) prices, counted as
+products x days x times (times counts as 1 when null); a larger one is refused with a
+``non_field_errors`` problem before any price is computed. The limit bounds the response
+(about 1.2 MB) and the time the sandbox spends on one lookup.
+
 Choices where the reference is silent: unknown keys are ignored, except ``eventdate`` (the
 documented typo), which is reported; an empty ``times`` array is rejected (send ``null`` for
 one price per day); an empty event batch is valid; on a machine with no tz database at all
@@ -25,6 +30,7 @@ from typing import Any, Final
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_PRICES_PER_LOOKUP",
     "NON_FIELD",
     "Problems",
     "first_message",
@@ -38,6 +44,7 @@ __all__ = [
 Problems = dict[str, list[str]]
 
 NON_FIELD: Final = "non_field_errors"
+MAX_PRICES_PER_LOOKUP: Final = 20_000
 EVENT_TYPES: Final = (
     "ProductCreated",
     "ProductPricingChanged",
@@ -155,7 +162,22 @@ def validate_price_request(body: object, *, max_date_range_days: int, max_times:
         _add(problems, "timezone", "timezone must be a name from the tz database.")
     _check_products(problems, body.get("products", _MISSING))
     _check_times(problems, body.get("times"), max_times)
+    if not problems:
+        _check_size(problems, body)
     return problems
+
+
+def _check_size(problems: Problems, body: dict[str, Any]) -> None:
+    """A valid request must not ask for more than ``MAX_PRICES_PER_LOOKUP`` prices."""
+    days = (date.fromisoformat(body["dateTo"]) - date.fromisoformat(body["dateFrom"])).days + 1
+    prices = len(body["products"]) * days * len(body.get("times") or [None])
+    if prices > MAX_PRICES_PER_LOOKUP:
+        _add(
+            problems,
+            NON_FIELD,
+            f"A lookup may ask for at most {MAX_PRICES_PER_LOOKUP} prices "
+            f"(products x days x times); this one asks for {prices}.",
+        )
 
 
 def _check_products(problems: Problems, products: object) -> None:

@@ -91,7 +91,7 @@ async def test_admin_stats(sandbox: Sandbox, api: Any) -> None:
 
 async def test_admin_revoke_tokens(sandbox: Sandbox, api: Any) -> None:
     headers = await api.headers()
-    async with api.session.post(f"{sandbox.url}/_sandbox/revoke-tokens") as response:
+    async with api.session.post(f"{sandbox.url}/_sandbox/revoke-tokens", json={}) as response:
         assert await response.json() == {"revoked": 1}
     assert (await api.post("/events", [], headers))[0] == 401
 
@@ -109,7 +109,8 @@ async def test_admin_faults(sandbox: Sandbox, api: Any) -> None:
         async with api.session.post(url, json=bad) as response:
             assert response.status == 400
             assert "error" in await response.json()
-    async with api.session.post(url, data=b"{") as response:
+    json_header = {"Content-Type": "application/json"}
+    async with api.session.post(url, data=b"{", headers=json_header) as response:
         assert response.status == 400
 
 
@@ -117,7 +118,7 @@ async def test_admin_reset(sandbox: Sandbox, api: Any) -> None:
     headers = await api.headers()
     sandbox.faults.inject("drop")
     sandbox.faults.error_rate = 0.3
-    async with api.session.post(f"{sandbox.url}/_sandbox/reset") as response:
+    async with api.session.post(f"{sandbox.url}/_sandbox/reset", json={}) as response:
         assert await response.json() == {"reset": True}
     assert sandbox.state.products == {}
     assert sandbox.faults.scripted == ()

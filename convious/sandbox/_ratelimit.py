@@ -1,0 +1,79 @@
+"""The sandbox's server-side rate limit: fixed one-second windows per client credential.
+
+Off by default (``rate_limit=None``). With ``rate_limit=N``, each client credential (the
+``client_id`` whose token a request carries) may make N requests to the pricer and events
+endpoints together in each window; the token endpoint is never limited. Windows are whole
+seconds of the sandbox's monotonic clock (``SandboxConfig.clock``): ``[k, k + 1)``.
+
+A request above the limit is not processed: it gets 429 ``{"error": "Request was throttled.
+..."}`` with ``Retry-After`` set to the whole seconds until its window ends, at least 1 (so
+always 1), and no ``X-RateLimit-*`` headers, since Convious documents none. Refused requests
+do not count against the next window. One counter is kept per client credential. The limit
+is checked after the bearer token and ``Accept-Version``, so a 401 or 400 for those is
+answered as before and not counted.
+
+The limit is 1 to 100,000 requests per second (``MAX_RATE_LIMIT``) or ``None``. Set it with
+``Sandbox(rate_limit=N)``, the ``Sandbox.rate_limit`` property, ``POST /_sandbox/rate-limit``
+``{"rate_limit": N}`` or ``convious sandbox --rate-limit N``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Final
+
+__all__ = ["MAX_RATE_LIMIT", "FixedWindowLimiter", "check_rate_limit"]
+
+MAX_RATE_LIMIT: Final = 100_000
+
+
+def check_rate_limit(value: object) -> int | None:
+    """Return ``value`` if it is ``None`` or an int from 1 to ``MAX_RATE_LIMIT``, else raise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RATE_LIMIT:
+        raise ValueError(f"rate_limit must be null/None or an int from 1 to {MAX_RATE_LIMIT}")
+    return value
+
+
+class FixedWindowLimiter:
+    """Admit at most ``limit`` requests per key in each whole second of ``clock``.
+
+    Example::
+
+        limiter = FixedWindowLimiter(clock=time.monotonic, limit=5)
+        wait = limiter.admit("sandbox-client")  # None: go ahead; else seconds to wait
+    """
+
+    def __init__(self, *, clock: Callable[[], float], limit: int | None = None) -> None:
+        self._clock = clock
+        self._limit = check_rate_limit(limit)
+        self._windows: dict[str, tuple[int, int]] = {}
+
+    @property
+    def limit(self) -> int | None:
+        """Requests per key per second, or ``None`` for no limit."""
+        return self._limit
+
+    @limit.setter
+    def limit(self, value: int | None) -> None:
+        self._limit = check_rate_limit(value)
+
+    def admit(self, key: str) -> int | None:
+        """Count one request for ``key``; return None if admitted, else seconds to wait (>= 1)."""
+        if self._limit is None:
+            return None
+        now = self._clock()
+        window = math.floor(now)
+        start, count = self._windows.get(key, (window, 0))
+        if start != window:
+            count = 0
+        if count >= self._limit:
+            return max(1, math.ceil(window + 1 - now))
+        self._windows[key] = (window, count + 1)
+        return None
+
+    def clear(self) -> None:
+        """Forget every window's count; the limit stays."""
+        self._windows.clear()
