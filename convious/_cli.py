@@ -72,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--error-rate", type=float, default=0.0)
     sandbox.add_argument("--drop-rate", type=float, default=0.0)
     sandbox.add_argument("--throttle-rate", type=float, default=0.0)
+    sandbox.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        help="API requests per second per client; more get 429 (default: no limit)",
+    )
     return parser
 
 
@@ -154,7 +160,16 @@ def _sandbox(args: argparse.Namespace) -> int:
         print(f"  admin: {sandbox.url}/_sandbox/stats; Ctrl-C to stop", flush=True)
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(config, host=args.host, port=args.port, faults=faults, on_ready=ready))
+        asyncio.run(
+            serve(
+                config,
+                host=args.host,
+                port=args.port,
+                faults=faults,
+                rate_limit=args.rate_limit,
+                on_ready=ready,
+            )
+        )
     return 0
 
 
