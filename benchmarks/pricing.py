@@ -13,10 +13,11 @@ made by three clients against the same local responder:
   ``raise_for_status()``, ``resp.json()``;
 * ``sdk``: ``ConviousClient.pricing.get_prices(...)`` as configured by default, returning
   typed models, with auth, validation, retries and the rate limiter in the path
-  (Convious documents no rate limit, so by default the limiter is the shared 429
-  back-off gate that reads every response's rate-limit headers, with no pacing);
+  (Convious documents no rate limit, so by default the limiter paces nothing: it counts
+  successes for its rate learning and reads every response's rate-limit headers);
 * ``sdk-paced``: the same with client-side pacing on (``RateLimit(max_requests=10**6)``:
-  aiolimiter runs on every request but never throttles), to show what pacing costs.
+  the pacing slot is booked on every request but never throttles), to show what pacing
+  costs.
 
 The plain clients build their JSON payload per lookup from the same ``date``/``time``
 objects the SDK receives, and every client reads one price from every result. They
@@ -269,7 +270,7 @@ async def sdk_client(
 
 @contextlib.asynccontextmanager
 async def sdk_paced_client(base_url: str, scenario: Scenario) -> AsyncIterator[Lookup]:
-    """The SDK with client-side pacing on (aiolimiter), at a rate that never throttles."""
+    """The SDK with client-side pacing on, at a rate that never throttles."""
     async with sdk_client(base_url, scenario, RateLimit(max_requests=1_000_000)) as lookup:
         yield lookup
 
