@@ -8,7 +8,9 @@ process-wide limiter) to a local server that enforces a limit (see ``_limited_se
 * ``leaky 5/s, 3 clients x 2 loops``: the same budget shared by three client objects on
   one event loop and one more on a second loop (thread);
 * ``unknown 100/s``: fixed windows that advertise nothing; 500 concurrent requests through
-  a client that knows no limit and must learn it from 429s (``Retry-After: 1``).
+  a client that knows no limit and must learn it from 429s (``Retry-After: 1``);
+* ``convious sandbox 100/s``: the same through ``ConviousClient`` (token, validation,
+  decoding) against the Convious sandbox's pricer with ``Sandbox(rate_limit=100)``.
 
 Printed per scenario: wall time against the ideal (requests / rate), the budget used as a
 share of the limit, 429s per 1,000 requests, and the p50/p99 wait in the limiter.
@@ -29,6 +31,7 @@ import threading
 import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from yarl import URL
@@ -42,6 +45,8 @@ from convictional_async.core import (
     Transport,
     shared_rate_limiter,
 )
+from convious import ConviousClient
+from convious.sandbox import Sandbox
 
 _spec = importlib.util.spec_from_file_location(
     "benchmarks_limited_server", Path(__file__).with_name("_limited_server.py")
@@ -92,6 +97,7 @@ class Scenario:
     configured: bool
     clients: int = 1
     second_loop: bool = False
+    sandbox: bool = False
 
 
 @dataclass
@@ -136,7 +142,36 @@ async def _fire(url: str, key: str, count: int, limit: RateLimit | None, waits: 
     return sum(1 for r in results if not isinstance(r, BaseException))
 
 
+async def run_sandbox(scenario: Scenario) -> Result:
+    """Distinct lookups through ConviousClient against the rate-limited Convious sandbox."""
+    waits: list[float] = []
+    async with Sandbox(rate_limit=round(scenario.rate)) as sandbox:
+        sandbox.add_product("adult", "Adult", max_accepted_price="18.00")
+        async with ConviousClient(**sandbox.client_options()) as client:
+            client.rate_limiter = TimedLimiter(client.rate_limiter, waits)
+            client._pipeline.rate_limiter = client.rate_limiter
+            started = time.monotonic()
+            results = await asyncio.gather(
+                *(
+                    client.pricing.get_prices(
+                        cookie_id=f"c-{n}",
+                        date_from=date(2030, 1, 1),
+                        date_to=date(2030, 1, 1),
+                        timezone="Europe/Amsterdam",
+                        products=[("adult", 1)],
+                    )
+                    for n in range(scenario.requests)
+                ),
+                return_exceptions=True,
+            )
+            wall = time.monotonic() - started
+        ok = sum(1 for r in results if not isinstance(r, BaseException))
+        return Result(scenario, wall, ok, sandbox.state.stats()["rate_limited"], waits)
+
+
 async def run(scenario: Scenario, run_id: int) -> Result:
+    if scenario.sandbox:
+        return await run_sandbox(scenario)
     key = f"bench-{run_id}-{scenario.kind}-{time.monotonic_ns()}"
     limit = RateLimit(max_requests=scenario.rate) if scenario.configured else None
     waits: list[float] = []
@@ -175,6 +210,7 @@ def scenarios(quick: bool) -> list[Scenario]:
         ),
         Scenario("window 5/s, 3 clients x 2 loops", "window", 5, small, True, 3, True),
         Scenario("unknown 100/s, 500 requests", "unknown", 100, large, configured=False),
+        Scenario("convious sandbox 100/s, 500 lookups", "unknown", 100, large, False, sandbox=True),
     ]
 
 
