@@ -26,8 +26,10 @@ Guarantees:
 * **Crash safety (opt-in).** With ``spool_path``, each event is committed to a SQLite
   spool before ``send()`` returns and deleted once delivered or rejected; a new batcher
   on the same spool re-sends what a crashed process left, in order, before anything
-  new. Events still undelivered at ``close()`` stay in the spool as well as being
-  handed back in the error, so either re-send them or let the next batcher do it.
+  new. See :mod:`convious._spool` for what survives a crash or power loss, the lock
+  that gives a spool one batcher at a time, and the quarantine of undecodable rows.
+  Events still undelivered at ``close()`` stay in the spool as well as being handed
+  back in the error, so either re-send them or let the next batcher do it.
 """
 
 from __future__ import annotations
@@ -281,26 +283,44 @@ class EventBatcher:
         await self.close()
 
     async def start(self) -> None:
-        """Start the lane workers (and re-send a spool's leftovers first); idempotent."""
+        """Start the lane workers (and re-send a spool's leftovers first); idempotent.
+
+        Raises :class:`~convious._spool.SpoolError` (before anything starts) if the spool
+        cannot be used: another batcher holds it, or the file is not a readable spool.
+        """
         if self._started:
             return
         if self._closing:
             raise RuntimeError("this batcher is closed; create a new one")
-        self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        leftovers = self._open_spool() if self._spool_path is not None else []
+        self._loop = loop
         self._progress = asyncio.Event()
         self._started = True
-        if self._spool_path is not None:
-            self._spool = EventSpool(self._spool_path)
-            leftovers = list(self._spool.pending())
-            if leftovers:
-                logger.warning(
-                    "re-sending %d event(s) left in spool %s", len(leftovers), self._spool_path
-                )
-            for seq, body in leftovers:
-                self._enqueue(decode_event(body), body, seq)
+        for seq, body, event in leftovers:
+            self._enqueue(event, body, seq)
         for lane in self._lanes:
-            lane.worker = self._loop.create_task(self._run_lane(lane))
+            lane.worker = loop.create_task(self._run_lane(lane))
             lane.worker.add_done_callback(self._worker_stopped)
+
+    def _open_spool(self) -> list[tuple[int, bytes, Event]]:
+        """Open (and lock) the spool; return what a previous batcher left in it."""
+        assert self._spool_path is not None
+        spool = EventSpool(self._spool_path)
+        try:
+            leftovers = spool.recover(decode_event)
+        except BaseException:
+            spool.close()
+            raise
+        if leftovers:
+            logger.warning("re-sending %d event(s) left in spool %s", len(leftovers), spool.path)
+        self._spool = spool
+        return leftovers
+
+    @property
+    def quarantined(self) -> int:
+        """Undecodable spool rows this batcher's start moved to the spool's quarantine."""
+        return self._spool.quarantined if self._spool is not None else 0
 
     def _worker_stopped(self, worker: asyncio.Task[None]) -> None:
         if not worker.cancelled() and (error := worker.exception()) is not None:
