@@ -18,11 +18,17 @@ Guarantees:
   ``on_error`` callback and their delivery handles) and the rest are delivered.
   ``close()`` delivers everything within its timeout, or raises
   :class:`UndeliveredEventsError` carrying every event it could not deliver.
-* **At least once.** If the server applied a batch but the answer was lost (a timeout,
-  a dropped connection, a 5xx after the fact), the batch is sent again, so its events
-  can arrive twice. Every event sets state (created, pricing, availability, removed)
-  and a product's events are never reordered, so a duplicate re-applies the state the
-  product already has.
+* **At least once.** If the API applied a batch but the answer was lost (a timeout, a
+  dropped connection, a 5xx after the fact), the batch is sent again, whole and in
+  order (by the client's retry policy, then by the batcher), so its events can arrive
+  twice. While that replay is applied, a product can show an older state *from the
+  same batch* for a moment (availability 6, then 5 again, then 6; a product created and
+  removed in that batch exists again), and it ends in the state of its last event in the
+  batch. A later batch for a product is sent only once the earlier one was accepted,
+  so a replay never goes back further than its own batch. The one exception: an
+  attempt the client gave up on (a timeout) that the server still applies after its
+  retry, possibly after later batches, leaves the product in that older state until
+  its next event. The API has no idempotency key or sequence number to prevent either.
 * **Crash safety (opt-in).** With ``spool_path``, each event is committed to a SQLite
   spool before ``send()`` returns and deleted once delivered or rejected; a new batcher
   on the same spool re-sends what a crashed process left, in order, before anything
