@@ -12,12 +12,16 @@ Guarantees:
   each lane is a FIFO with at most one batch in flight, and a failed batch is retried
   at the head of its lane, so events for one product are delivered in send order,
   retries included.
-* **Nothing dropped.** A batch that fails (5xx, 429, connection errors) is retried with
-  backoff for as long as the batcher runs. A batch rejected with 400, 413 or 422 is
-  split in halves, recursively, to isolate the bad events; those are reported (the
-  ``on_error`` callback and their delivery handles) and the rest are delivered.
-  ``close()`` delivers everything within its timeout, or raises
-  :class:`UndeliveredEventsError` carrying every event it could not deliver.
+* **Nothing dropped.** A batch that fails (5xx, 429, connection errors, or any other
+  exception the POST raises) is retried with backoff for as long as the batcher runs;
+  once ``close()`` has begun, an unexpected exception (not an ``SDKError``: say, the
+  client was closed first) hands that lane's events back at once instead. A batch
+  rejected with 400, 413 or 422 is split in halves, recursively, to isolate the bad
+  events; those are reported (the ``on_error`` callback and their delivery handles) and
+  the rest are delivered. ``close()`` delivers everything within its timeout, or raises
+  :class:`UndeliveredEventsError` carrying every event it could not deliver. If a lane's
+  worker stops anyway (a bug, a failing spool), ``send()`` and ``flush()`` raise
+  :class:`BatcherStoppedError` at once and ``close()`` hands back every pending event.
 * **At least once.** If the API applied a batch but the answer was lost (a timeout, a
   dropped connection, a 5xx after the fact), the batch is sent again, whole and in
   order (by the client's retry policy, then by the batcher), so its events can arrive
@@ -36,6 +40,10 @@ Guarantees:
   that gives a spool one batcher at a time, and the quarantine of undecodable rows.
   Events still undelivered at ``close()`` stay in the spool as well as being handed
   back in the error, so either re-send them or let the next batcher do it.
+* **Interrupted close.** If ``close()`` is cancelled or times out (``asyncio.timeout``,
+  ``asyncio.wait_for``), it still stops the workers and fails every undelivered event's
+  handle, and the *next* ``close()`` raises the :class:`UndeliveredEventsError` naming
+  them; later calls return quietly. A spool keeps them too.
 """
 
 from __future__ import annotations
@@ -50,7 +58,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from convictional_async.core import APIStatusError, RetryPolicy, SDKError, TransportError
+from convictional_async.core import APIStatusError, RetryPolicy, SDKError
 
 from ._events import Event, decode_event, encode_event
 from ._spool import EventSpool
@@ -106,12 +114,29 @@ class UndeliveredEventsError(SDKError):
         )
 
 
+class BatcherStoppedError(SDKError):
+    """A lane worker stopped on an unexpected error; ``close()`` hands back what is left.
+
+    ``__cause__`` is the error that stopped it.
+    """
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(
+            f"the batcher stopped delivering ({cause!r}); close() hands back its events"
+        )
+
+
 class BufferFullError(SDKError):
     """``send_nowait()`` found the buffer full; ``await send()`` waits for room instead."""
 
 
 def _describe(event: Event) -> str:
     return f"{type(event).__name__} for {event.product_reference!r}"
+
+
+def _lane_ended(lane: _Lane) -> bool:
+    """Whether the lane's worker has ended (it only does on an unexpected error)."""
+    return lane.worker is not None and lane.worker.done()
 
 
 class Delivery:
@@ -249,6 +274,8 @@ class EventBatcher:
         self._closing = False
         self._closed = False
         self._last_error: BaseException | None = None
+        self._stopped_by: BaseException | None = None
+        self._unreported: UndeliveredEventsError | None = None
         self._rejected: list[EventRejectedError] = []
         self.delivered = 0
         """Events accepted by the API so far."""
@@ -329,14 +356,28 @@ class EventBatcher:
         return self._spool.quarantined if self._spool is not None else 0
 
     def _worker_stopped(self, worker: asyncio.Task[None]) -> None:
-        if not worker.cancelled() and (error := worker.exception()) is not None:
-            logger.error("an event batcher worker stopped: %r", error)
-            self._last_error = error
+        if not self._closed:  # not stopped by _stop(): say, an unexpected error
+            error = (
+                asyncio.CancelledError("a lane worker was cancelled")
+                if worker.cancelled()
+                else worker.exception()
+            )
+            if isinstance(error, BatcherStoppedError) and error.__cause__ is not None:
+                error = error.__cause__  # a lane stopped on purpose: keep the real cause
+            if error is not None:
+                logger.error("an event batcher worker stopped: %r", error)
+                self._last_error = error
+                self._stopped_by = self._stopped_by or error
         if self._progress is not None:
             self._progress.set()  # whoever waits for progress must notice
 
     async def send(self, event: Event) -> Delivery:
-        """Accept an event for delivery, waiting while the buffer is full."""
+        """Accept an event for delivery, waiting while the buffer is full.
+
+        Raises ``ValueError`` for anything that is not an event, :class:`BatcherStoppedError`
+        if a lane worker stopped, and :class:`~convious._spool.SpoolError` if the spool
+        cannot store the event (then it was not accepted).
+        """
         body = self._accepting(event)
         if not self._started:
             await self.start()
@@ -359,6 +400,8 @@ class EventBatcher:
     def _accepting(self, event: Event) -> bytes:
         if self._closing:
             raise RuntimeError("this batcher is closed; create a new one")
+        if self._stopped_by is not None:
+            raise BatcherStoppedError(self._stopped_by) from self._stopped_by
         return encode_event(event)  # ValueError for anything that is not an event
 
     def _accept(self, event: Event, body: bytes) -> Delivery:
@@ -382,30 +425,23 @@ class EventBatcher:
         return future
 
     async def flush(self) -> None:
-        """Send everything queued now and wait until it and every batch in flight is done."""
+        """Send everything queued now and wait until it and every batch in flight is done.
+
+        Raises :class:`BatcherStoppedError` if a lane worker stopped (after the other
+        lanes are done); ``close()`` then hands back what that lane still held.
+        """
         if not self._started:
             return
         for lane in self._lanes:
             lane.flush_target = lane.enqueued
             lane.signal.set()
         await self._wait_for(
-            lambda: (
-                self._dead_worker() is not None
-                or all(lane.resolved >= lane.flush_target for lane in self._lanes)
+            lambda: all(
+                lane.resolved >= lane.flush_target or _lane_ended(lane) for lane in self._lanes
             )
         )
-        if (dead := self._dead_worker()) is not None:
-            raise RuntimeError(
-                f"the batcher stopped delivering: {dead!r}; close() hands back what is left"
-            ) from dead
-
-    def _dead_worker(self) -> BaseException | None:
-        """The error that stopped a lane worker (say, the client was closed), if any."""
-        for lane in self._lanes:
-            worker = lane.worker
-            if worker is not None and worker.done() and not worker.cancelled():
-                return worker.exception() or RuntimeError("a batcher worker exited")
-        return None
+        if self._stopped_by is not None:
+            raise BatcherStoppedError(self._stopped_by) from self._stopped_by
 
     async def _wait_for(self, condition: Callable[[], bool]) -> None:
         progress = self._progress
@@ -418,36 +454,57 @@ class EventBatcher:
         """Deliver everything within ``close_timeout`` seconds, then stop.
 
         Raises :class:`UndeliveredEventsError` if any accepted event was not delivered.
-        Safe to call more than once.
+        If this call is cancelled or times out, the workers stop all the same, and the
+        next ``close()`` raises that error instead; after that, ``close()`` returns.
         """
-        if self._closed:
-            return
-        self._closing = True
+        if not self._closed:
+            self._closing = True
+            try:
+                if self._started:
+                    await self._drain()
+            except asyncio.CancelledError:
+                await self._stop()
+                if self._unreported is not None:
+                    logger.warning(
+                        "close() was interrupted with %s; the next close() raises them",
+                        self._unreported,
+                    )
+                raise
+            await self._stop()
+        unreported, self._unreported = self._unreported, None
+        if unreported is not None:
+            raise unreported
+
+    async def _drain(self) -> None:
+        """Flush for at most ``close_timeout`` seconds; what is left is handed back."""
         limit = self._close_timeout
         try:
-            if self._started:
-                try:
-                    async with asyncio.timeout(limit):
-                        await self.flush()
-                except RuntimeError:
-                    pass  # a worker died; _stop() hands back what is left
-                except TimeoutError:
-                    logger.warning(
-                        "close() timed out after %.1f s with %d event(s) pending",
-                        limit,
-                        self._buffered,
-                    )
-        finally:
-            undelivered = await self._stop()
-        if undelivered or self._rejected:
-            raise UndeliveredEventsError(undelivered, list(self._rejected))
+            async with asyncio.timeout(limit):
+                await self.flush()
+        except BatcherStoppedError:
+            pass  # _stop() hands back what the stopped lane held
+        except TimeoutError:
+            logger.warning(
+                "close() timed out after %.1f s with %d event(s) pending", limit, self._buffered
+            )
 
-    async def _stop(self) -> list[Event]:
-        """Stop the workers and fail whatever is still pending; return those events."""
+    async def _stop(self) -> None:
+        """Stop the workers, fail whatever is still pending and keep it for ``close()``."""
         workers = [lane.worker for lane in self._lanes if lane.worker is not None]
         for worker in workers:
-            worker.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+            worker.cancel()  # from here on, no worker touches a lane or the spool again
+        undelivered = self._hand_back()
+        if undelivered or self._rejected:
+            self._unreported = UndeliveredEventsError(undelivered, list(self._rejected))
+        self._closed = True
+        try:
+            await asyncio.gather(*workers, return_exceptions=True)
+        finally:
+            if self._spool is not None:
+                self._spool.close()
+
+    def _hand_back(self) -> list[Event]:
+        """Fail every pending delivery and release waiting senders; return the events."""
         undelivered: list[Event] = []
         for lane in self._lanes:
             for item in [*lane.in_flight, *lane.items]:
@@ -460,9 +517,6 @@ class EventBatcher:
         for waiter in self._space_waiters:
             if not waiter.done():
                 waiter.set_result(None)  # they wake up, see the batcher closed, and raise
-        if self._spool is not None:
-            self._spool.close()
-        self._closed = True
         return undelivered
 
     async def _run_lane(self, lane: _Lane) -> None:
@@ -509,7 +563,12 @@ class EventBatcher:
         return batch
 
     async def _deliver(self, batch: list[_Item]) -> None:
-        """Deliver one batch: retry until accepted, or split to isolate rejected events."""
+        """Deliver one batch: retry until accepted, or split to isolate rejected events.
+
+        Any exception from the POST is a failed attempt (cancellation is not one). While
+        closing, an unexpected one (not an ``SDKError``: say, the client was closed
+        first) stops this lane at once instead, and ``close()`` hands its events back.
+        """
         body = b"[" + b",".join(item.body for item in batch) + b"]"
         attempt = 0
         while True:
@@ -524,8 +583,10 @@ class EventBatcher:
                     await self._deliver(batch[:middle])
                     await self._deliver(batch[middle:])
                     return
-                error: SDKError = exc
-            except TransportError as exc:
+                error: Exception = exc
+            except Exception as exc:
+                if self._closing and not isinstance(exc, SDKError):
+                    raise BatcherStoppedError(exc) from exc
                 error = exc
             else:
                 self._resolve(batch)
@@ -536,7 +597,7 @@ class EventBatcher:
             logger.warning(
                 "a batch of %d event(s) was not accepted (%s); retrying in %.2f s",
                 len(batch),
-                error,
+                error if isinstance(error, SDKError) else repr(error),
                 delay,
             )
             attempt += 1
