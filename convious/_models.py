@@ -5,6 +5,19 @@ These are ``msgspec.Struct`` classes rather than attrs classes (see DESIGN.md,
 one C pass, with no intermediate dicts and no garbage-collector tracking, which is what
 lets typed results cost less CPU than untyped dicts from plain aiohttp. Field names are
 snake_case in Python and camelCase on the wire.
+
+Every input is bounded, and checked before any traffic (``ValueError`` otherwise). The
+API documents no limits; these are far above any real lookup and keep every request
+(and its answer) small:
+
+* text ids (``cookie_id``, ``product_reference``): 1 to :data:`MAX_TEXT_LENGTH` (256)
+  printable characters (``str.isprintable``: no control, format or line-separator
+  characters), not only spaces;
+* ``number_of_items``: an integer from 1 to :data:`MAX_NUMBER_OF_ITEMS` (10,000);
+* ``date_from..date_to``: at most :data:`MAX_LOOKUP_DAYS` (366) days, both included;
+* products x days x start times: at most :data:`MAX_PRICES_PER_LOOKUP` (20,000) prices;
+* ``ip``: ``None`` or a ``str`` holding an IPv4 or IPv6 address (no zone id);
+* ``timezone``: a tz database name (at most :data:`MAX_TIMEZONE_LENGTH` characters).
 """
 
 from __future__ import annotations
@@ -12,10 +25,54 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import ipaddress
+import reprlib
 import zoneinfo
 from decimal import Decimal
 
 import msgspec
+
+MAX_TEXT_LENGTH = 256
+"""The longest id or name, in characters."""
+MAX_NUMBER_OF_ITEMS = 10_000
+"""The most items of one product in a cart."""
+MAX_LOOKUP_DAYS = 366
+"""The most days one lookup may cover (``date_from`` and ``date_to`` included)."""
+MAX_PRICES_PER_LOOKUP = 20_000
+"""The most prices one lookup may ask for: products x days x start times."""
+MAX_TIMEZONE_LENGTH = 64
+"""The longest timezone name looked up in the tz database."""
+_MAX_IP_LENGTH = 45  # the longest IPv6 text form (an IPv4-mapped address)
+
+
+def brief(value: object) -> str:
+    """A short repr of a user's value, for an error message.
+
+    >>> brief("x" * 100)
+    "'xxxxxxxxxxxx...xxxxxxxxxxxxx'"
+    >>> brief(10**100)
+    'an integer of 333 bits'
+    """
+    if isinstance(value, int) and not -(2**64) < value < 2**64:
+        return f"an integer of {value.bit_length()} bits"
+    return reprlib.repr(value)
+
+
+def check_text(value: object, what: str) -> None:
+    """``ValueError`` unless ``value`` is 1 to 256 printable characters, not only spaces."""
+    if not isinstance(value, str) or not value or value.isspace():
+        raise ValueError(f"{what} must be a non-empty string, got {brief(value)}")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(f"{what} must be at most {MAX_TEXT_LENGTH} characters, got {len(value)}")
+    if not value.isprintable():
+        raise ValueError(
+            f"{what} must be printable text (no control characters), got {brief(value)}"
+        )
+
+
+def check_integer(value: object, what: str, low: int, high: int) -> None:
+    """``ValueError`` unless ``value`` is an ``int`` (not a ``bool``) in ``low..high``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{what} must be an integer from {low} to {high}, got {brief(value)}")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -30,14 +87,20 @@ def is_known_timezone(name: str) -> bool:
     return True
 
 
-def _check_reference(value: object, what: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{what} must be a non-empty string, got {value!r}")
+def _is_ip_address(value: object) -> bool:
+    """Whether ``value`` is an IPv4 or IPv6 address as a ``str`` (without a zone id)."""
+    if not isinstance(value, str) or len(value) > _MAX_IP_LENGTH or "%" in value:
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_time(value: object) -> None:
     if not isinstance(value, dt.time):
-        raise ValueError(f"times must contain datetime.time values, got {value!r}")
+        raise ValueError(f"times must contain datetime.time values, got {brief(value)}")
     if value.tzinfo is not None:
         raise ValueError(f"times are local to the timezone argument; got an aware time {value}")
     if value.microsecond:
@@ -46,7 +109,7 @@ def _check_time(value: object) -> None:
 
 def _check_date(value: object, what: str) -> None:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-        raise ValueError(f"{what} must be a datetime.date (not a datetime), got {value!r}")
+        raise ValueError(f"{what} must be a datetime.date (not a datetime), got {brief(value)}")
 
 
 _valid_times: set[tuple[dt.time, ...]] = set()
@@ -54,7 +117,7 @@ _valid_times: set[tuple[dt.time, ...]] = set()
 
 
 class ProductQuantity(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):
-    """A product to price and how many of it the visitor has in the cart.
+    """A product to price and how many of it (1 to 10,000) the visitor has in the cart.
 
     >>> ProductQuantity(product_reference="ticket-adult", number_of_items=2)
     ProductQuantity(product_reference='ticket-adult', number_of_items=2)
@@ -64,14 +127,12 @@ class ProductQuantity(msgspec.Struct, frozen=True, kw_only=True, rename="camel",
     number_of_items: int
 
     def __post_init__(self) -> None:
-        _check_reference(self.product_reference, "product_reference")
-        n = self.number_of_items
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ValueError(f"number_of_items must be an integer >= 1, got {n!r}")
+        check_text(self.product_reference, "product_reference")
+        check_integer(self.number_of_items, "number_of_items", 1, MAX_NUMBER_OF_ITEMS)
 
 
 class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):
-    """The body of a price lookup; constructing one validates it.
+    """The body of a price lookup; constructing one validates it (bounds: module docstring).
 
     ``times=None`` asks for one price per day; ``ip=None`` is sent as an explicit null.
     """
@@ -88,42 +149,72 @@ class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc
         # Every lookup runs this, so each check starts with the test a valid value passes
         # fastest and calls the full check (which explains what is wrong) only otherwise.
         cookie_id = self.cookie_id
-        if type(cookie_id) is not str or not cookie_id or cookie_id.isspace():
-            _check_reference(cookie_id, "cookie_id")
+        if (
+            type(cookie_id) is not str
+            or not 0 < len(cookie_id) <= MAX_TEXT_LENGTH
+            or not cookie_id.isprintable()
+            or cookie_id.isspace()
+        ):
+            check_text(cookie_id, "cookie_id")
         date_from, date_to = self.date_from, self.date_to
         if type(date_from) is not dt.date:
             _check_date(date_from, "date_from")
         if type(date_to) is not dt.date:
             _check_date(date_to, "date_to")
-        if date_from > date_to:
-            raise ValueError(f"date_from {date_from} is after date_to {date_to}")
-        if not isinstance(self.timezone, str) or not is_known_timezone(self.timezone):
-            raise ValueError(f"timezone must be a tz database name, got {self.timezone!r}")
-        if self.ip is not None:
-            try:
-                ipaddress.ip_address(self.ip)
-            except ValueError:
-                raise ValueError(f"ip must be an IPv4 or IPv6 address, got {self.ip!r}") from None
-        if not self.products:
+        days = date_to.toordinal() - date_from.toordinal() + 1
+        if not 0 < days <= MAX_LOOKUP_DAYS:
+            if days <= 0:
+                raise ValueError(f"date_from {date_from} is after date_to {date_to}")
+            raise ValueError(f"a lookup covers at most {MAX_LOOKUP_DAYS} days, not {days}")
+        timezone = self.timezone
+        if (
+            not isinstance(timezone, str)
+            or len(timezone) > MAX_TIMEZONE_LENGTH
+            or not is_known_timezone(timezone)
+        ):
+            raise ValueError(f"timezone must be a tz database name, got {brief(timezone)}")
+        ip = self.ip
+        if ip is not None and not _is_ip_address(ip):
+            raise ValueError(f"ip must be an IPv4 or IPv6 address (a str) or None, got {brief(ip)}")
+        products, times = self.products, self.times
+        if type(products) is not tuple and not isinstance(products, tuple | list):
+            raise ValueError(f"products must be a tuple of ProductQuantity, got {brief(products)}")
+        if not products:
             raise ValueError("products must name at least one product")
-        for product in self.products:
+        per_day = len(products)
+        if times is not None:
+            if type(times) is not tuple and not isinstance(times, tuple | list):
+                raise ValueError(
+                    f"times must be a tuple of datetime.time or None, got {brief(times)}"
+                )
+            per_day *= len(times)
+        if per_day * days > MAX_PRICES_PER_LOOKUP:
+            raise ValueError(
+                f"a lookup asks for at most {MAX_PRICES_PER_LOOKUP} prices (products x days x "
+                f"start times), not {per_day * days}"
+            )
+        for product in products:
             if not isinstance(product, ProductQuantity):
-                raise ValueError(f"products must be ProductQuantity values, got {product!r}")
-        times = self.times
+                raise ValueError(f"products must be ProductQuantity values, got {brief(product)}")
         if times is not None:
             try:
-                known, hashable = times in _valid_times, True
-            except TypeError:  # a list, or unhashable members: the checks below explain
-                known, hashable = False, False
+                known = times in _valid_times
+            except TypeError:  # a list, or unhashable members: the checks explain
+                known = False
             if not known:
-                if not times:
-                    raise ValueError("times must be None (one price per day) or non-empty")
-                for value in times:
-                    _check_time(value)
-                if hashable:
-                    if len(_valid_times) >= 1024:
-                        _valid_times.clear()
-                    _valid_times.add(times)
+                _check_times(times)
+
+
+def _check_times(times: tuple[dt.time, ...] | list[dt.time]) -> None:
+    """Validate start times, remembering a tuple that passed (the same few repeat all day)."""
+    if not times:
+        raise ValueError("times must be None (one price per day) or non-empty")
+    for value in times:
+        _check_time(value)
+    if isinstance(times, tuple):
+        if len(_valid_times) >= 1024:
+            _valid_times.clear()
+        _valid_times.add(times)
 
 
 class ProductPrice(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):

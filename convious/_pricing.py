@@ -9,7 +9,7 @@ from yarl import URL
 
 from convictional_async.core import Coalescer, Pipeline, Response
 
-from ._models import PriceRequest, PriceResult, ProductQuantity
+from ._models import MAX_PRICES_PER_LOOKUP, PriceRequest, PriceResult, ProductQuantity, brief
 from ._serialization import decode_response, encode
 
 ProductSpec = ProductQuantity | tuple[str, int]
@@ -36,7 +36,7 @@ def _product(spec: object) -> ProductQuantity:
         return product
     raise ValueError(
         f"each product must be a ProductQuantity or a (reference, number_of_items) pair, "
-        f"got {spec!r}"
+        f"got {brief(spec)}"
     )
 
 
@@ -58,12 +58,20 @@ def price_request(
         and kind is not list
         and (isinstance(products, str | bytes) or not isinstance(products, Iterable))
     ):
-        raise ValueError(f"products must be a sequence of products, got {products!r}")
+        raise ValueError(f"products must be a sequence of products, got {brief(products)}")
+    # Bounded before each product is validated; a tuple or list (the exact types) is sized.
+    if (kind is tuple or kind is list) and len(products) > MAX_PRICES_PER_LOOKUP:  # type: ignore[arg-type]
+        raise ValueError(
+            f"a lookup asks for at most {MAX_PRICES_PER_LOOKUP} prices (products x days x "
+            "start times), not more products than that"
+        )
     if times is not None and type(times) is not tuple:
         if type(times) is not list and (
             isinstance(times, str | bytes) or not isinstance(times, Iterable)
         ):
-            raise ValueError(f"times must be a sequence of datetime.time or None, got {times!r}")
+            raise ValueError(
+                f"times must be a sequence of datetime.time or None, got {brief(times)}"
+            )
         times = tuple(times)
     return PriceRequest(
         cookie_id=cookie_id,

@@ -166,7 +166,7 @@ def test_money_is_a_plain_decimal_string(given, sent):
             lambda: ProductAvailabilityChanged(
                 product_reference="p", event_date=date(2018, 1, 1), availability=None
             ),
-            "integer >= 0",
+            "availability must be an integer from 0",
         ),
         (
             lambda: ProductAvailabilityChanged(
