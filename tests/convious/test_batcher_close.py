@@ -58,7 +58,7 @@ async def test_a_cancelled_close_leaves_the_events_in_the_spool(tmp_path):
     path = tmp_path / "events.sqlite"
     batcher = EventBatcher(SilentInventory(), linger=0.0, spool_path=path)  # type: ignore[arg-type]
     await batcher.start()
-    events = [ProductRemoved(product_reference=f"p{n}") for n in range(1000)]
+    events = [ProductRemoved(product_reference=f"p{n}") for n in range(200)]
     for event in events:
         await batcher.send(event)
     await stop_closing(asyncio.create_task(batcher.close()), "cancel")
@@ -67,6 +67,6 @@ async def test_a_cancelled_close_leaves_the_events_in_the_spool(tmp_path):
     assert caught.value.undelivered == events
     spool = EventSpool(path)
     try:
-        assert len(spool) == 1000
+        assert len(spool) == 200
     finally:
         spool.close()

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import sys
 import textwrap
 
@@ -106,10 +107,10 @@ def test_a_file_that_is_not_a_spool_is_a_typed_error_naming_it(tmp_path, content
 @pytest.mark.parametrize("keep", [0.1, 0.5, 0.9])
 def test_a_truncated_spool_is_a_typed_error_naming_it(tmp_path, keep):
     path = tmp_path / "events.sqlite"
-    spool = EventSpool(path)
-    for n in range(1000):
-        spool.add(b'{"type": "ProductRemoved", "payload": {"productReference": "p%d"}}' % n)
-    spool.close()
+    EventSpool(path).close()
+    with sqlite3.connect(path) as db:  # several pages of rows, in one transaction
+        db.executemany("INSERT INTO events (body) VALUES (?)", [(b"x" * 100,)] * 1000)
+    db.close()
     os.truncate(path, int(path.stat().st_size * keep))
     with pytest.raises(SpoolCorruptError, match=re.escape(str(path))):
         EventSpool(path)
