@@ -32,6 +32,7 @@ from convictional_async.core import (
 
 from ._auth import ClientCredentialsAuth
 from ._batcher import (
+    BatcherStoppedError,
     BufferFullError,
     Delivery,
     EventBatcher,
@@ -60,6 +61,7 @@ from ._events import (
 from ._inventory import InventoryAPI, PublishError
 from ._models import PriceRequest, PriceResult, ProductPrice, ProductQuantity, TimedPrice
 from ._pricing import PricingAPI, price_request
+from ._spool import SpoolCorruptError, SpoolError, SpoolLockedError
 
 __all__ = [
     "DEFAULT_API_VERSION",
@@ -69,6 +71,7 @@ __all__ = [
     "APIStatusError",
     "AuthenticationError",
     "BadRequestError",
+    "BatcherStoppedError",
     "BufferFullError",
     "ClientCredentialsAuth",
     "ClientMetrics",
@@ -103,6 +106,9 @@ __all__ = [
     "RetryPolicy",
     "SDKError",
     "ServerError",
+    "SpoolCorruptError",
+    "SpoolError",
+    "SpoolLockedError",
     "TimedPrice",
     "Timeout",
     "TokenRequestError",
