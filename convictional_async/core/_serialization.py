@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import re
 import types
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
@@ -275,7 +276,7 @@ def _attrs_unstructure_hook(cls: Any, converter: cattrs.Converter) -> Callable[[
     name = extra.name
 
     def unstructure_with_extra(instance: Any) -> dict[str, Any]:
-        return {**getattr(instance, name), **base(instance)}
+        return {**converter.unstructure(getattr(instance, name)), **base(instance)}
 
     return unstructure_with_extra
 
@@ -398,6 +399,13 @@ def decode_json(response: Response, *, include_body: bool = True) -> Any:
         ) from exc
 
 
+def type_name(cls: Any) -> str:
+    """A type's short name: ``BuyerProduct``, ``tuple[BuyerProduct, ...]``."""
+    if get_args(cls):
+        return re.sub(r"\b[\w.]+\.(?=\w)", "", repr(cls))
+    return str(getattr(cls, "__name__", cls))
+
+
 def _describe(exc: BaseException, cls: type | None) -> str:
     if isinstance(exc, WireTypeError):
         return str(exc)
@@ -413,10 +421,10 @@ def structure_response(
         return converter.structure(document, cls)
     except cattrs.BaseValidationError as exc:
         problems = "; ".join(cattrs.transform_error(exc, format_exception=_describe))
-        message = f"the response does not match {cls.__name__}: {problems}"
+        message = f"the response does not match {type_name(cls)}: {problems}"
         raise response.decode_error(message, include_body=include_body) from exc
     except (ValueError, TypeError, KeyError) as exc:
-        message = f"the response does not match {cls.__name__}: {exc}"
+        message = f"the response does not match {type_name(cls)}: {exc}"
         raise response.decode_error(message, include_body=include_body) from exc
 
 

@@ -348,3 +348,11 @@ def test_decode_errors_about_ordinary_models_keep_a_body_excerpt():
     with pytest.raises(ResponseDecodeError) as caught:
         decode_response(make_converter(), as_response(b'{"id": 5}'), Item)
     assert caught.value.body == '{"id": 5}'
+
+
+def test_extra_fields_are_encoded_with_the_converter_conventions():
+    converter = make_converter(decimals="number")
+    item = converter.structure(
+        {"_id": "a", "price": Decimal("2.50"), "when": [Decimal(1)]}, ServerItem
+    )
+    assert encode_model(converter, item) == b'{"price":2.50,"when":[1],"_id":"a","lines":[]}'
