@@ -1,0 +1,141 @@
+"""Shared attrs validators for request models: each raises ``ValueError`` and skips UNSET.
+
+One validator per kind of argument (text, id, count, money, timestamp, choice,
+collection), so every request model states its bounds the same way::
+
+    quantity: int = attrs.field(validator=positive_int)
+"""
+
+from __future__ import annotations
+
+import reprlib
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from .core._serialization import UNSET
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _shown(value: Any) -> str:
+    return reprlib.repr(value)
+
+
+def text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A non-blank string (an id, a reference, a required name)."""
+    if value is UNSET:
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{attribute.name} must be a non-empty string, got {_shown(value)}")
+
+
+def any_text(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """Any string, empty included (a note, a reason)."""
+    if value is not UNSET and not isinstance(value, str):
+        raise ValueError(f"{attribute.name} must be a string, got {_shown(value)}")
+
+
+def flag(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A bool."""
+    if value is not UNSET and not isinstance(value, bool):
+        raise ValueError(f"{attribute.name} must be True or False, got {_shown(value)}")
+
+
+def _integer_at_least(minimum: int) -> Validator:
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is UNSET:
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ValueError(
+                f"{attribute.name} must be an integer >= {minimum}, got {_shown(value)}"
+            )
+
+    return check
+
+
+positive_int = _integer_at_least(1)
+"""An int >= 1 (a quantity)."""
+non_negative_int = _integer_at_least(0)
+"""An int >= 0 (a stock level, a position)."""
+
+
+def non_negative_decimal(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A finite ``Decimal`` >= 0 (money, a weight, a length); floats are refused."""
+    if value is UNSET:
+        return
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        raise ValueError(
+            f"{attribute.name} must be a finite Decimal >= 0 (e.g. Decimal('9.99')), "
+            f"got {_shown(value)}"
+        )
+
+
+def aware_datetime(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A timezone-aware ``datetime``."""
+    if value is UNSET:
+        return
+    if not isinstance(value, datetime):
+        raise ValueError(f"{attribute.name} must be a datetime, got {_shown(value)}")
+    if value.utcoffset() is None:
+        raise ValueError(
+            f"{attribute.name} must be timezone-aware (e.g. tzinfo=UTC), got a naive datetime"
+        )
+
+
+def one_of(*choices: str) -> Validator:
+    """One of a few documented strings."""
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not UNSET and value not in choices:
+            raise ValueError(f"{attribute.name} must be one of {choices}, got {_shown(value)}")
+
+    return check
+
+
+def tuple_of(cls: type[Any] | tuple[type[Any], ...], *, at_least: int = 0) -> Validator:
+    """A tuple (or list) of ``cls`` instances with at least ``at_least`` members."""
+    names = cls.__name__ if isinstance(cls, type) else " or ".join(c.__name__ for c in cls)
+
+    def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is UNSET:
+            return
+        if not isinstance(value, tuple | list) or not all(isinstance(v, cls) for v in value):
+            raise ValueError(f"{attribute.name} must be a tuple of {names}, got {_shown(value)}")
+        if len(value) < at_least:
+            raise ValueError(f"{attribute.name} needs at least {at_least} entry, got none")
+
+    return check
+
+
+def texts(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A tuple (or list) of non-blank strings (tags, URLs, ids)."""
+    if value is UNSET:
+        return
+    if not isinstance(value, tuple | list) or not all(
+        isinstance(v, str) and v.strip() for v in value
+    ):
+        raise ValueError(
+            f"{attribute.name} must be a tuple of non-empty strings, got {_shown(value)}"
+        )
+
+
+def json_object(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A mapping with string keys (free-form ``attributes``/``metafields``)."""
+    if value is UNSET:
+        return
+    if not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value):
+        raise ValueError(f"{attribute.name} must be a mapping with str keys, got {_shown(value)}")
+
+
+def json_objects(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """A tuple (or list) of mappings with string keys."""
+    if value is UNSET:
+        return
+    if not isinstance(value, tuple | list):
+        raise ValueError(f"{attribute.name} must be a tuple of mappings, got {_shown(value)}")
+    for member in value:
+        json_object(_, attribute, member)
