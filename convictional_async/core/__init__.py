@@ -16,6 +16,7 @@ from ._errors import (
     ConnectionLost,
     DeadlineExceeded,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimitError,
     RequestTimeout,
@@ -31,6 +32,7 @@ from ._errors import (
     status_error_class,
 )
 from ._metrics import ClientMetrics
+from ._pagination import Page, PageCursor, first_page, iter_items, iter_pages, next_page
 from ._pipeline import Pipeline, status_error
 from ._ratelimit import (
     LocalRateLimiter,
@@ -45,18 +47,29 @@ from ._redact import REDACTED, redact_text, redact_url
 from ._response import Response
 from ._retry import RetryPolicy, parse_retry_after, retry_after_seconds
 from ._serialization import (
+    ALIASES,
+    EXTRA,
+    UNSET,
+    WIRE,
+    UnsetType,
+    decode_json,
     decode_response,
     dumps,
     encode_model,
     make_converter,
     parse_json,
+    structure_response,
     to_camel,
 )
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout, Transport, translate_error
 
 __all__ = [
+    "ALIASES",
     "DEFAULT_MAX_RESPONSE_BYTES",
+    "EXTRA",
     "REDACTED",
+    "UNSET",
+    "WIRE",
     "APIKeyAuth",
     "APIStatusError",
     "Auth",
@@ -70,6 +83,9 @@ __all__ = [
     "DeadlineExceeded",
     "LocalRateLimiter",
     "NotFoundError",
+    "Page",
+    "PageCursor",
+    "PaginationError",
     "PermissionDeniedError",
     "Pipeline",
     "RateLearner",
@@ -90,10 +106,16 @@ __all__ = [
     "Transport",
     "TransportError",
     "UnprocessableEntityError",
+    "UnsetType",
+    "decode_json",
     "decode_response",
     "dumps",
     "encode_model",
+    "first_page",
+    "iter_items",
+    "iter_pages",
     "make_converter",
+    "next_page",
     "next_slot",
     "normalize_error_body",
     "parse_json",
@@ -104,6 +126,7 @@ __all__ = [
     "shared_rate_limiter",
     "status_error",
     "status_error_class",
+    "structure_response",
     "to_camel",
     "translate_error",
 ]

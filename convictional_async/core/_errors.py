@@ -20,7 +20,8 @@
     │   └── ServerError             5xx
     ├── ResponseDecodeError         a 2xx response whose body is not what the API promises
     │   └── ResponseTooLarge        the body is larger than the client's cap on bytes read
-    └── TokenRequestError           the OAuth2 token endpoint refused or garbled a token
+    ├── TokenRequestError           the OAuth2 token endpoint refused or garbled a token
+    └── PaginationError             pages that make no progress or point to another origin
 
 Every error that came with a response carries ``status``, ``request_id`` (the
 ``X-Request-ID`` header), ``method``, ``url``, the normalized ``errors`` mapping
@@ -201,6 +202,10 @@ class TokenRequestError(_ResponseError):
         self.error = error
         self.error_description = error_description
         super().__init__(message, **kwargs)
+
+
+class PaginationError(SDKError):
+    """A server's pages make no progress or point elsewhere, so iteration stopped."""
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

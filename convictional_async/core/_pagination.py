@@ -30,7 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 import attrs
 
-from ._errors import SDKError
+from ._errors import PaginationError
 from ._redact import redact_url
 
 T = TypeVar("T")
@@ -39,10 +39,6 @@ PageRequest = Mapping[str, int] | str
 """What to fetch: query parameters ``{"page": n, "limit": l}``, or an absolute URL."""
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class PaginationError(SDKError):
-    """A server's pages make no progress or point elsewhere, so iteration stopped."""
 
 
 @attrs.frozen(kw_only=True)
