@@ -1,5 +1,8 @@
 """A faithful local emulator of the Convious API, for testing integrations without an account.
 
+Built on the sandbox kit (``convictional_async.core.sandbox``), which supplies the guard, the
+fault injection, request ids and recording, the rate limiter and the server runner.
+
 Example::
 
     from convious.sandbox import Sandbox
@@ -25,15 +28,18 @@ What is emulated (one ``aiohttp.web`` app serves all three hosts' paths):
   expired or revoked) and ``Accept-Version`` (400 when missing or unsupported).
 * Everywhere: a fresh ``X-Request-ID`` on every response; JSON error bodies
   ``{"error": "...", "errors": {"path": ["..."]}}``.
-* Faults (``Faults``): latency, 503, 502 HTML, broken or incomplete JSON, dropped
-  connections, 429 with ``Retry-After``/``X-RateLimit-*``, and 401 as if the token were revoked;
-  by probability or as a deterministic script.
+* Faults (``Faults``): latency, 503, 502 HTML, broken or incomplete JSON, connections dropped
+  before or after processing or cut mid-reply, 429 with ``Retry-After``/``X-RateLimit-*``, and
+  401 as if the token were revoked; by probability or as a deterministic script.
 * An optional server-side rate limit (``Sandbox(rate_limit=N)``, off by default): N pricer and
-  events requests per client credential per whole second of the clock; more get 429 with
-  ``Retry-After: 1`` and are not processed (``_ratelimit``).
+  events requests per client credential per whole second of the clock; more get 429
+  ``{"error": "Request was throttled. ..."}`` with ``Retry-After: 1`` and no
+  ``X-RateLimit-*`` headers (Convious documents none), and are not processed. The limit is
+  checked after the bearer token and ``Accept-Version`` (a 401 or 400 is not counted); the
+  token endpoint is never limited.
 * Admin endpoints under ``/_sandbox/`` (no auth needed): stats, revoke-tokens, faults,
   rate-limit, reset. Their ``POST``s must be sent as ``application/json``.
-* A guard against browsers and DNS rebinding (``_guard``): every request needs a ``Host`` that
+* A guard against browsers and DNS rebinding (the kit's): every request needs a ``Host`` that
   names the sandbox (localhost, a loopback address, the bound host or the connection's local
   address, with the bound port), else 421; an admin call with a foreign ``Origin`` gets 403.
 
@@ -64,10 +70,11 @@ send ``null`` (``_validation``); the API endpoints want ``Content-Type: applicat
 (415 otherwise); the token endpoint checks ``grant_type`` before the credentials.
 """
 
+from convictional_async.core.sandbox import FixedWindowLimiter
+
 from ._app import create_app
 from ._config import SandboxConfig
 from ._faults import FAULT_KINDS, FAULT_TARGETS, FaultKind, Faults
-from ._ratelimit import FixedWindowLimiter
 from ._server import ClientOptions, Sandbox, serve
 from ._state import IssuedToken, Product, RequestRecord, SandboxState, TokenStatus
 

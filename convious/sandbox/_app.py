@@ -1,8 +1,9 @@
 """The ``aiohttp.web`` application emulating the Convious identity, inventory and pricer APIs.
 
 One application serves all three hosts' paths: ``POST /oauth/token/``, ``POST /events`` and
-``POST /api/price/rtp``. A middleware stamps a fresh ``X-Request-ID`` on every response (404s,
-405s and faults included), records the request and applies faults. Error bodies are JSON:
+``POST /api/price/rtp``. The kit's middleware (``convictional_async.core.sandbox``) stamps a
+fresh ``X-Request-ID`` on every response (404s, 405s and faults included), records the request
+and applies faults; ``_Handlers`` tells it how this API renders errors. Error bodies are JSON:
 ``{"error": "..."}``, plus ``"errors": {path: [messages]}`` for validation failures, and
 ``{"error": ..., "error_description": ...}`` from the token endpoint (RFC 6749 style).
 
@@ -11,9 +12,9 @@ the client credentials (as oauthlib does); an event batch with any invalid event
 whole (400) and nothing is applied; the API endpoints answer 415 unless the body is sent as
 ``application/json``; bodies over ``SandboxConfig.max_body_bytes`` get 413; a pricing request
 for more than 20,000 prices gets 400 (``_validation``); with a rate limit set, requests above
-it get 429 (``_ratelimit``). A client that disconnects mid-request is not an error: it is
-logged at DEBUG only, and recorded with ``status=None`` when the sandbox notices while
-handling the request.
+it get 429 (see the package docstring). A client that disconnects mid-request is not an
+error: it is logged at DEBUG only, and recorded with ``status=None`` when the sandbox notices
+while handling the request.
 
 The admin endpoints under ``/_sandbox/`` need no token and no ``Accept-Version``; they exist
 for CLI users and are not part of the Convious API: ``GET /_sandbox/stats``,
@@ -24,18 +25,15 @@ for CLI users and are not part of the Convious API: ``GET /_sandbox/stats``,
 rate limit stays). Every ``POST`` there must be sent as ``application/json``, even with an
 empty body.
 
-Before anything else, every request passes the guard of ``_guard``: a ``Host`` naming this
-server (else 421) and, for admin calls, no foreign ``Origin`` (else 403) and JSON (else 415).
+Before anything else, every request passes the kit's guard: a ``Host`` naming this server
+(else 421) and, for admin calls, no foreign ``Origin`` (else 403) and JSON (else 415).
 """
 
 from __future__ import annotations
 
-import asyncio
 import binascii
-import logging
 import random
 import secrets
-import uuid
 from base64 import b64decode
 from collections.abc import Mapping
 from datetime import date
@@ -44,17 +42,19 @@ from urllib.parse import unquote_plus
 
 import msgspec
 from aiohttp import web
-from aiohttp.typedefs import Handler
+
+from convictional_async.core.sandbox import (
+    ADMIN_PREFIX,
+    AdminRoutes,
+    FaultKind,
+    SandboxMiddleware,
+    recorded_status,
+)
 
 from ._config import SandboxConfig
 from ._faults import Faults
-from ._guard import is_allowed_host, is_same_origin
-from ._ratelimit import check_rate_limit
 from ._responses import (
     NO_STORE,
-    Dropped,
-    bad_gateway_html,
-    broken_json,
     invalid_client,
     json_response,
     rate_limited,
@@ -68,93 +68,60 @@ from ._validation import validate_events, validate_price_request
 
 __all__ = ["create_app"]
 
-_log = logging.getLogger(__name__)
 _TARGETS: Final = {"/oauth/token/": "token", "/api/price/rtp": "pricer", "/events": "events"}
 _DECODE: Final = msgspec.json.Decoder().decode
-_ADMIN_PREFIX: Final = "/_sandbox/"
-_RATE_LIMIT_SHAPE: Final = 'a JSON object {"rate_limit": N or null}'
 
 
 class _Handlers:
-    """The request handlers, bound to one sandbox's config, state and faults."""
+    """The request handlers and the kit's ``EmulatedApi`` hooks, bound to one sandbox."""
 
-    def __init__(
-        self, config: SandboxConfig, state: SandboxState, faults: Faults, host: str
-    ) -> None:
+    def __init__(self, config: SandboxConfig, state: SandboxState, faults: Faults) -> None:
         self.config = config
         self.state = state
         self.faults = faults
-        self.host = host
         self.rng = random.Random(config.seed)
 
-    @web.middleware
-    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Guard, apply faults, stamp ``X-Request-ID``, count and record every request."""
+    def begin(self, request: web.Request) -> str | None:
+        """Count a request under its endpoint; the three API endpoints are fault targets."""
         target = _TARGETS.get(request.path) if request.method == "POST" else None
         self.state.count_request(target or _other(request.path))
-        response: web.StreamResponse
-        try:
-            refusal = self._guard_refusal(request)
-            if refusal is not None:
-                response = refusal
-            elif target is None:
-                response = await handler(request)
-            else:
-                response = await self._with_faults(request, handler, target)
-        except web.HTTPException as exc:
-            allow = exc.headers.get("Allow")
-            headers = {"Allow": allow} if allow else None
-            response = json_response(exc.status, {"error": exc.reason}, headers)
-        except ConnectionError:
-            _log.debug("The client left during %s %s", request.method, request.path)
-            response = _drop(request)
-        except Exception:
-            _log.exception("Unhandled error in the Convious sandbox")
-            response = json_response(500, {"error": "Internal sandbox error"})
-        request_id = str(uuid.uuid4())
-        response.headers["X-Request-ID"] = request_id
+        return target
+
+    def error_response(
+        self,
+        request: web.Request,
+        status: int,
+        message: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> web.Response:
+        """Return ``{"error": message}`` with ``status``."""
+        return json_response(status, {"error": message}, dict(headers) if headers else None)
+
+    def throttle_response(self, request: web.Request) -> web.Response:
+        """Return a throttle fault's 429 with ``Retry-After`` and ``X-RateLimit-*``."""
+        return throttled(self.faults.retry_after, self.faults.rate_limit)
+
+    def unauthorized_response(self, request: web.Request, target: str) -> web.Response:
+        """Return 401 as if the token (or, at the token endpoint, the client) were refused."""
+        return invalid_client() if target == "token" else unauthorized("Invalid token")
+
+    def fault_injected(self, kind: FaultKind) -> None:
+        """Count one injected fault in the stats."""
+        self.state.faults_injected[kind] += 1
+
+    def finish(self, request: web.Request, response: web.StreamResponse, request_id: str) -> None:
+        """Record the request: method, path, status, request id and auth scheme only."""
         authorization = request.headers.get("Authorization")
         self.state.records.append(
             RequestRecord(
                 method=request.method,
                 path=request.path,
-                status=None if isinstance(response, Dropped) else response.status,
+                status=recorded_status(response),
                 request_id=request_id,
                 accept_version=request.headers.get("Accept-Version"),
                 authorization_scheme=authorization.partition(" ")[0] if authorization else None,
             )
         )
-        return response
-
-    async def _with_faults(
-        self, request: web.Request, handler: Handler, target: str
-    ) -> web.StreamResponse:
-        delay = self.faults.delay(target, self.rng)
-        if delay:
-            await asyncio.sleep(delay)
-        fault = self.faults.next_fault(target, self.rng)
-        if fault is None:
-            return await handler(request)
-        self.state.faults_injected[fault] += 1
-        if fault == "drop":
-            return _drop(request)
-        if fault == "error":
-            return json_response(503, {"error": "Service temporarily unavailable"})
-        if fault == "html":
-            return bad_gateway_html()
-        if fault == "throttle":
-            return throttled(self.faults.retry_after, self.faults.rate_limit)
-        if fault == "unauthorized":
-            return invalid_client() if target == "token" else unauthorized("Invalid token")
-        # invalid_json and missing_fields: the request is processed, then its 200 is spoiled.
-        response = await handler(request)
-        if response.status != 200:
-            return response
-        if fault == "invalid_json":
-            return broken_json(response)
-        if target == "events":  # an events success has no fields to miss
-            return response
-        return json_response(200, {"unexpected": True})
 
     async def token(self, request: web.Request) -> web.Response:
         """``POST /oauth/token/``: the OAuth2 client-credentials grant."""
@@ -175,22 +142,6 @@ class _Handlers:
         if expires_in is not None:
             body.update(expires_in=expires_in, scope="read write")
         return json_response(200, body, NO_STORE)
-
-    def _guard_refusal(self, request: web.Request) -> web.Response | None:
-        """Refuse a foreign ``Host``, and cross-origin or non-JSON admin calls (``_guard``)."""
-        host = request.headers.get("Host")
-        local = _local_address(request)
-        if local is None or not is_allowed_host(host, local=local, bound_host=self.host):
-            error = "Unknown Host header: address the sandbox by its own host and port"
-            return json_response(421, {"error": error})
-        if not request.path.startswith(_ADMIN_PREFIX):
-            return None
-        if not is_same_origin(request.headers.get("Origin"), host=str(host)):
-            return json_response(403, {"error": "Cross-origin admin calls are refused"})
-        if request.method == "POST" and request.content_type != "application/json":
-            error = "Admin calls must be sent as application/json, even with an empty body"
-            return json_response(415, {"error": error})
-        return None
 
     def _refusal(self, request: web.Request) -> web.Response | None:
         checks = (self._auth_refusal, self._version_refusal)
@@ -298,38 +249,6 @@ class _Handlers:
         """``POST /_sandbox/revoke-tokens``: revoke every live token."""
         return json_response(200, {"revoked": self.state.revoke_tokens()})
 
-    async def get_faults(self, request: web.Request) -> web.Response:
-        """``GET /_sandbox/faults``: the current fault settings."""
-        return json_response(200, self.faults.settings())
-
-    async def set_faults(self, request: web.Request) -> web.Response:
-        """``POST /_sandbox/faults``: change fault settings and queue scripted faults."""
-        changes, refusal = await _read_admin_object(request, "a JSON object of fault settings")
-        if refusal is not None:
-            return refusal
-        try:
-            self.faults.update(changes)
-        except ValueError as exc:
-            return json_response(400, {"error": str(exc)})
-        return json_response(200, self.faults.settings())
-
-    async def get_rate_limit(self, request: web.Request) -> web.Response:
-        """``GET /_sandbox/rate-limit``: the server-side rate limit (requests/s, or null)."""
-        return json_response(200, {"rate_limit": self.state.rate_limiter.limit})
-
-    async def set_rate_limit(self, request: web.Request) -> web.Response:
-        """``POST /_sandbox/rate-limit``: set the limit from ``{"rate_limit": N or null}``."""
-        change, refusal = await _read_admin_object(request, _RATE_LIMIT_SHAPE)
-        if refusal is not None:
-            return refusal
-        if set(change) != {"rate_limit"}:
-            return json_response(400, {"error": f"Expected {_RATE_LIMIT_SHAPE}"})
-        try:
-            self.state.rate_limiter.limit = check_rate_limit(change["rate_limit"])
-        except ValueError as exc:
-            return json_response(400, {"error": str(exc)})
-        return await self.get_rate_limit(request)
-
     async def reset(self, request: web.Request) -> web.Response:
         """``POST /_sandbox/reset``: forget products, tokens and counters; clear all faults."""
         self.state.reset()
@@ -339,41 +258,13 @@ class _Handlers:
 
 
 def _other(path: str) -> str:
-    return "admin" if path.startswith(_ADMIN_PREFIX) else "other"
-
-
-def _drop(request: web.Request) -> Dropped:
-    """Close the connection without an answer (if the client has not already gone)."""
-    if request.transport is not None:
-        request.transport.abort()
-    return Dropped()
-
-
-def _local_address(request: web.Request) -> tuple[str, int] | None:
-    """Return the (ip, port) the request's connection arrived on, or None if it is gone."""
-    sockname = request.transport.get_extra_info("sockname") if request.transport else None
-    if not isinstance(sockname, tuple) or len(sockname) < 2:
-        return None
-    return str(sockname[0]), int(sockname[1])
+    return "admin" if path.startswith(ADMIN_PREFIX) else "other"
 
 
 def _bearer_token(request: web.Request) -> str | None:
     """Return the token of an ``Authorization: Bearer`` header, or None for another scheme."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
-
-
-async def _read_admin_object(
-    request: web.Request, expected: str
-) -> tuple[dict[str, Any], web.Response | None]:
-    """Decode an admin call's JSON object body; return (object, refusal)."""
-    try:
-        body = _DECODE(await request.read())
-    except msgspec.DecodeError:
-        return {}, json_response(400, {"error": "Malformed JSON body"})
-    if not isinstance(body, dict):
-        return {}, json_response(400, {"error": f"Expected {expected}"})
-    return body, None
 
 
 def _client_credentials(headers: Mapping[str, str], form: Mapping[str, object]) -> tuple[str, str]:
@@ -397,18 +288,18 @@ def create_app(
 ) -> web.Application:
     """Build the sandbox application around the given config, state and faults.
 
-    ``host`` is the host the server binds; ``Host`` headers may name it (see ``_guard``).
+    ``host`` is the host the server binds; ``Host`` headers may name it (the kit's guard).
     """
-    handlers = _Handlers(config, state, faults, host)
-    app = web.Application(middlewares=[handlers.middleware], client_max_size=config.max_body_bytes)
+    handlers = _Handlers(config, state, faults)
+    middleware = SandboxMiddleware(
+        handlers, faults=faults, rng=handlers.rng, bound_host=host, name="Convious"
+    )
+    app = web.Application(middlewares=[middleware.handle], client_max_size=config.max_body_bytes)
     app.router.add_post("/oauth/token/", handlers.token)
     app.router.add_post("/api/price/rtp", handlers.prices)
     app.router.add_post("/events", handlers.events)
     app.router.add_get("/_sandbox/stats", handlers.stats)
     app.router.add_post("/_sandbox/revoke-tokens", handlers.revoke_tokens)
-    app.router.add_get("/_sandbox/faults", handlers.get_faults)
-    app.router.add_post("/_sandbox/faults", handlers.set_faults)
-    app.router.add_get("/_sandbox/rate-limit", handlers.get_rate_limit)
-    app.router.add_post("/_sandbox/rate-limit", handlers.set_rate_limit)
+    AdminRoutes(faults, state.rate_limiter).add_to(app)
     app.router.add_post("/_sandbox/reset", handlers.reset)
     return app

@@ -1,17 +1,9 @@
-"""Fault injection for the Convious sandbox: latency, errors, drops, throttling.
+"""Fault injection for the Convious sandbox: the kit's ``Faults`` aimed at its endpoints.
 
-Two sources of faults, both applied only to requests for an endpoint ("target") they cover:
-
-* Probabilities, for load tests: ``drop_rate``, then ``throttle_rate``, then ``error_rate`` are
-  tried in that order, each with its own draw, so they never need to sum to 1.
-  They apply to the endpoints in ``targets`` (default ``{"pricer", "events"}``).
-* A deterministic script, for behaviour tests: ``inject(kind, count, target)`` queues one-shot
-  faults that the next matching requests consume in order, before any probability is drawn.
-  ``target=None`` matches any endpoint in ``targets`` at the time of the request; an explicit
-  target (``"token"``, ``"pricer"`` or ``"events"``) matches that endpoint even when it is not
-  in ``targets``.
-
-Fault kinds and what the client sees:
+Targets are the three endpoints, ``"token"``, ``"pricer"`` and ``"events"`` (``FAULT_TARGETS``);
+probabilities and untargeted scripted faults apply to ``{"pricer", "events"}`` by default.
+The kit (``convictional_async.core.sandbox``) documents the two sources of faults, the bounds
+of every knob and the fault kinds; on this API they look like this:
 
 ========================  ==========================================================
 ``"error"``               503 ``{"error": "Service temporarily unavailable"}``
@@ -20,34 +12,31 @@ Fault kinds and what the client sees:
 ``"missing_fields"``      200 ``{"unexpected": true}`` from the pricer; for events the
                           normal empty 200 (the request is processed)
 ``"drop"``                the connection is closed with no response
+``"drop_after"``          the request is processed, then the connection is closed
+``"partial"``             the request is processed, then half the reply is sent and
+                          the connection is closed (an events reply, being empty, is
+                          dropped instead)
 ``"throttle"``            429 with ``Retry-After`` and ``X-RateLimit-*`` headers
-``"unauthorized"``        401, as if the token had been revoked
+``"unauthorized"``        401, as if the token had been revoked (``invalid_client`` from
+                          the token endpoint)
 ========================  ==========================================================
-
-Latency (``latency`` plus a uniform ``[0, latency_jitter]``) is added to every request for an
-endpoint in ``targets``.
-
-Every knob is bounded, so no setting (in-process or through ``POST /_sandbox/faults``) can
-exhaust memory or park requests for ever; a value outside its bound raises ``ValueError``
-(400 from the admin endpoint) and changes nothing:
-
-* ``latency`` and ``latency_jitter``: 0 to 60 seconds each (``MAX_LATENCY``);
-* ``error_rate``, ``drop_rate``, ``throttle_rate``: probabilities, 0 to 1;
-* ``retry_after``: 0 to 3600 seconds (``MAX_RETRY_AFTER``);
-* ``rate_limit`` (the ``X-RateLimit-Limit`` a throttle fault advertises): 1 to 1,000,000
-  (``MAX_ADVERTISED_LIMIT``);
-* scripted faults: at most 10,000 queued in all (``MAX_SCRIPTED``), so one ``count`` is at
-  most 10,000 too.
 """
 
 from __future__ import annotations
 
-import random
-from collections import deque
-from collections.abc import Callable, Iterable
-from typing import Any, Final, Literal, cast, get_args
+from typing import Final
 
 import attrs
+
+from convictional_async.core.sandbox import (
+    FAULT_KINDS,
+    MAX_ADVERTISED_LIMIT,
+    MAX_LATENCY,
+    MAX_RETRY_AFTER,
+    MAX_SCRIPTED,
+    FaultKind,
+)
+from convictional_async.core.sandbox import Faults as KitFaults
 
 __all__ = [
     "FAULT_KINDS",
@@ -60,62 +49,12 @@ __all__ = [
     "Faults",
 ]
 
-FaultKind = Literal[
-    "error", "html", "invalid_json", "missing_fields", "drop", "throttle", "unauthorized"
-]
-FAULT_KINDS: Final[frozenset[str]] = frozenset(get_args(FaultKind))
 FAULT_TARGETS: Final[frozenset[str]] = frozenset({"token", "pricer", "events"})
-MAX_LATENCY: Final = 60.0
-MAX_RETRY_AFTER: Final = 3600.0
-MAX_ADVERTISED_LIMIT: Final = 1_000_000
-MAX_SCRIPTED: Final = 10_000
-
-
-def _probability(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ValueError(f"{attribute.name} must be a number between 0 and 1")
-
-
-def _seconds_up_to(limit: float) -> Callable[[Any, attrs.Attribute[Any], float], None]:
-    def check(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= limit:
-            raise ValueError(f"{attribute.name} must be a number of seconds from 0 to {limit:g}")
-
-    return check
-
-
-def _int_from_one(name: str, value: object, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        raise ValueError(f"{name} must be an int from 1 to {high}")
-    return value
-
-
-def _check_advertised_limit(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
-    _int_from_one(attribute.name, value, MAX_ADVERTISED_LIMIT)
-
-
-def _check_count(count: object) -> int:
-    return _int_from_one("count", count, MAX_SCRIPTED)
-
-
-def _string_set(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
-
-
-def _check_targets(_: Any, attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:
-    unknown = set(value) - FAULT_TARGETS
-    if unknown:
-        raise ValueError(f"unknown fault targets {sorted(unknown)}; use {sorted(FAULT_TARGETS)}")
-
-
-def _check_target(target: str | None) -> None:
-    if target is not None and target not in FAULT_TARGETS:
-        raise ValueError(f"unknown fault target {target!r}; use {sorted(FAULT_TARGETS)}")
 
 
 @attrs.define(kw_only=True)
-class Faults:
-    """Mutable fault settings, read by the sandbox on every request.
+class Faults(KitFaults):
+    """Mutable fault settings, read by the Convious sandbox on every request.
 
     Example::
 
@@ -125,120 +64,5 @@ class Faults:
             faults.inject("throttle", count=2, target="pricer")
     """
 
-    latency: float = attrs.field(default=0.0, validator=_seconds_up_to(MAX_LATENCY))
-    latency_jitter: float = attrs.field(default=0.0, validator=_seconds_up_to(MAX_LATENCY))
-    error_rate: float = attrs.field(default=0.0, validator=_probability)
-    drop_rate: float = attrs.field(default=0.0, validator=_probability)
-    throttle_rate: float = attrs.field(default=0.0, validator=_probability)
-    retry_after: float = attrs.field(default=1.0, validator=_seconds_up_to(MAX_RETRY_AFTER))
-    rate_limit: int = attrs.field(default=100, validator=_check_advertised_limit)
-    targets: frozenset[str] = attrs.field(
-        default=frozenset({"pricer", "events"}), converter=_string_set, validator=_check_targets
-    )
-    _script: deque[tuple[FaultKind, str | None]] = attrs.field(
-        factory=deque, init=False, repr=False, eq=False
-    )
-
-    def inject(self, kind: FaultKind, count: int = 1, target: str | None = None) -> None:
-        """Queue ``count`` one-shot faults of ``kind`` for the next matching requests."""
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; use {sorted(FAULT_KINDS)}")
-        self._check_room(_check_count(count))
-        _check_target(target)
-        self._script.extend([(kind, target)] * count)
-
-    def _check_room(self, count: int) -> None:
-        if len(self._script) + count > MAX_SCRIPTED:
-            raise ValueError(
-                f"at most {MAX_SCRIPTED} scripted faults may be queued; "
-                f"{len(self._script)} are queued already"
-            )
-
-    @property
-    def scripted(self) -> tuple[tuple[FaultKind, str | None], ...]:
-        """Return the queued one-shot faults as ``(kind, target)`` pairs, next first."""
-        return tuple(self._script)
-
-    def clear(self) -> None:
-        """Drop every queued fault and set every rate and the latency to zero."""
-        self._script.clear()
-        self.latency = self.latency_jitter = 0.0
-        self.error_rate = self.drop_rate = self.throttle_rate = 0.0
-
-    def next_fault(self, target: str, rng: random.Random) -> FaultKind | None:
-        """Decide the fault for one request to ``target``; consumes a matching scripted fault."""
-        for index, (kind, wanted) in enumerate(self._script):
-            if wanted == target or (wanted is None and target in self.targets):
-                del self._script[index]
-                return kind
-        if target not in self.targets:
-            return None
-        if self.drop_rate and rng.random() < self.drop_rate:
-            return "drop"
-        if self.throttle_rate and rng.random() < self.throttle_rate:
-            return "throttle"
-        if self.error_rate and rng.random() < self.error_rate:
-            return "error"
-        return None
-
-    def delay(self, target: str, rng: random.Random) -> float:
-        """Return the seconds of latency to add to one request to ``target``."""
-        if target not in self.targets or not (self.latency or self.latency_jitter):
-            return 0.0
-        jitter = rng.uniform(0.0, self.latency_jitter) if self.latency_jitter else 0.0
-        return float(self.latency + jitter)
-
-    def settings(self) -> dict[str, Any]:
-        """Return the settable fields as JSON-ready values (targets sorted)."""
-        return {
-            "latency": self.latency,
-            "latency_jitter": self.latency_jitter,
-            "error_rate": self.error_rate,
-            "drop_rate": self.drop_rate,
-            "throttle_rate": self.throttle_rate,
-            "retry_after": self.retry_after,
-            "rate_limit": self.rate_limit,
-            "targets": sorted(self.targets),
-            "scripted": [{"kind": kind, "target": target} for kind, target in self._script],
-        }
-
-    def update(self, changes: dict[str, Any]) -> None:
-        """Apply settings from a JSON object, all or nothing; ``inject`` holds scripted faults."""
-        unknown = set(changes) - {*_SETTABLE, "inject"}
-        if unknown:
-            raise ValueError(f"unknown fault settings {sorted(unknown)}")
-        fields = {name: value for name, value in changes.items() if name in _SETTABLE}
-        if "targets" in fields and not isinstance(fields["targets"], list | tuple | set):
-            raise ValueError("targets must be a list of endpoint names")
-        merged = attrs.evolve(self, **fields)  # validates everything before we change anything
-        injections = _parse_injections(changes.get("inject", []))
-        self._check_room(sum(count for _, count, _ in injections))
-        for name in fields:
-            setattr(self, name, getattr(merged, name))
-        for kind, count, target in injections:
-            self.inject(kind, count, target)
-
-
-_SETTABLE: Final[frozenset[str]] = frozenset(
-    a.name for a in attrs.fields(Faults) if a.init and a.name != "_script"
-)
-
-
-def _parse_injections(raw: object) -> list[tuple[FaultKind, int, str | None]]:
-    if not isinstance(raw, list):
-        raise ValueError("inject must be a list of {kind, count, target} objects")
-    if len(raw) > MAX_SCRIPTED:
-        raise ValueError(f"at most {MAX_SCRIPTED} scripted faults may be queued")
-    parsed: list[tuple[FaultKind, int, str | None]] = []
-    for item in raw:
-        if not isinstance(item, dict) or set(item) - {"kind", "count", "target"}:
-            raise ValueError("each inject item must be an object with kind, count, target")
-        kind, count, target = item.get("kind"), item.get("count", 1), item.get("target")
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; use {sorted(FAULT_KINDS)}")
-        _check_count(count)
-        if target is not None and not isinstance(target, str):
-            raise ValueError("target must be a string or null")
-        _check_target(target)
-        parsed.append((cast(FaultKind, kind), count, target))
-    return parsed
+    KNOWN_TARGETS = FAULT_TARGETS
+    DEFAULT_TARGETS = frozenset({"pricer", "events"})

@@ -1,4 +1,7 @@
-"""The sandbox's canned HTTP responses: JSON bodies, auth refusals and faults on the wire."""
+"""The Convious sandbox's canned HTTP responses: JSON bodies, auth refusals and 429s.
+
+Faults on the wire (drops, partial replies, HTML pages, broken JSON) come from the kit.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +14,6 @@ from ._validation import Problems, first_message
 
 __all__ = [
     "NO_STORE",
-    "Dropped",
-    "bad_gateway_html",
-    "broken_json",
     "invalid_client",
     "json_response",
     "rate_limited",
@@ -24,14 +24,6 @@ __all__ = [
 
 NO_STORE: Final = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 _ENCODE: Final = msgspec.json.Encoder().encode
-_HTML_ERROR: Final = (
-    b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n"
-    b"<body><h1>502 Bad Gateway</h1><p>The upstream server did not respond.</p></body></html>\n"
-)
-
-
-class Dropped(web.Response):
-    """Marks a request whose connection the sandbox aborted instead of answering."""
 
 
 def json_response(status: int, data: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -74,15 +66,3 @@ def rate_limited(wait: int) -> web.Response:
     unit = "second" if wait == 1 else "seconds"
     error = f"Request was throttled. Expected available in {wait} {unit}."
     return json_response(429, {"error": error}, {"Retry-After": str(wait)})
-
-
-def bad_gateway_html() -> web.Response:
-    """Return 502 with an HTML error page, as a proxy in front of the API would."""
-    return web.Response(status=502, body=_HTML_ERROR, content_type="text/html")
-
-
-def broken_json(response: web.StreamResponse) -> web.Response:
-    """Return a 200 whose JSON body is cut in half (a fixed fragment for an empty body)."""
-    body = response.body if isinstance(response, web.Response) else None
-    whole = body if isinstance(body, bytes) and len(body) > 2 else b'{"prices": [{"'
-    return web.Response(body=whole[: len(whole) // 2], content_type="application/json")

@@ -1,19 +1,20 @@
 """Running the Convious sandbox on a local TCP port, in-process or from a CLI.
 
-``Sandbox(rate_limit=N)`` (or ``serve(rate_limit=N)``, ``convious sandbox --rate-limit N``)
-turns on the server-side rate limit of ``_ratelimit``; ``Sandbox.rate_limit`` changes it while
-the sandbox runs. Requests must address the sandbox by its own host and port (``_guard``).
+The kit's ``SandboxServer`` does the serving. ``Sandbox(rate_limit=N)`` (or
+``serve(rate_limit=N)``, ``convious sandbox --rate-limit N``) turns on the server-side rate
+limit (the kit's ``FixedWindowLimiter``); ``Sandbox.rate_limit`` changes it while the sandbox
+runs. Requests must address the sandbox by its own host and port (the kit's guard).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from decimal import Decimal
-from types import TracebackType
-from typing import Final, Self, TypedDict
+from typing import TypedDict
 
 from aiohttp import web
+
+from convictional_async.core.sandbox import SandboxServer, serve_until_cancelled
 
 from ._app import create_app
 from ._config import SandboxConfig
@@ -33,10 +34,8 @@ class ClientOptions(TypedDict):
 
 __all__ = ["Sandbox", "serve"]
 
-_SHUTDOWN_TIMEOUT: Final = 0.5
 
-
-class Sandbox:
+class Sandbox(SandboxServer):
     """A local, in-process emulator of the Convious identity, inventory and pricer APIs.
 
     Example::
@@ -58,14 +57,11 @@ class Sandbox:
         faults: Faults | None = None,
         rate_limit: int | None = None,
     ) -> None:
+        super().__init__(host=host, port=port)
         self._config = config if config is not None else SandboxConfig()
         self._faults = faults if faults is not None else Faults()
         self._state = SandboxState(clock=self._config.clock)
         self._state.rate_limiter.limit = rate_limit
-        self._host = host
-        self._port = port
-        self._runner: web.AppRunner | None = None
-        self._url: str | None = None
 
     @property
     def config(self) -> SandboxConfig:
@@ -91,52 +87,9 @@ class Sandbox:
     def rate_limit(self, value: int | None) -> None:
         self._state.rate_limiter.limit = value
 
-    @property
-    def url(self) -> str:
-        """The base URL the sandbox listens on, e.g. ``http://127.0.0.1:54321``."""
-        if self._url is None:
-            raise RuntimeError("the sandbox is not running; use 'async with Sandbox()'")
-        return self._url
-
-    @property
-    def port(self) -> int:
-        """The TCP port the sandbox listens on."""
-        return int(self.url.rpartition(":")[2])
-
-    async def start(self) -> None:
-        """Start serving; the real port is known once this returns."""
-        if self._runner is not None:
-            raise RuntimeError("the sandbox is already running")
-        app = create_app(self._config, self._state, self._faults, host=self._host)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=_SHUTDOWN_TIMEOUT)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self._host, self._port).start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        port = runner.addresses[0][1]
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        self._url = f"http://{host}:{port}"
-
-    async def stop(self) -> None:
-        """Stop serving and close open connections; safe to call twice."""
-        runner, self._runner, self._url = self._runner, None, None
-        if runner is not None:
-            await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    def create_app(self) -> web.Application:
+        """Build the Convious application around this sandbox's config, state and faults."""
+        return create_app(self._config, self._state, self._faults, host=self.host)
 
     def revoke_tokens(self) -> int:
         """Revoke every issued token, so clients get 401 and must log in again."""
@@ -187,7 +140,4 @@ async def serve(
 ) -> None:
     """Run a sandbox until cancelled; ``on_ready`` is called with it once it listens."""
     sandbox = Sandbox(config, host=host, port=port, faults=faults, rate_limit=rate_limit)
-    async with sandbox:
-        if on_ready is not None:
-            on_ready(sandbox)
-        await asyncio.Event().wait()
+    await serve_until_cancelled(sandbox, on_ready)

@@ -29,11 +29,11 @@ from typing import Any, Final
 
 import attrs
 
-from ._ratelimit import FixedWindowLimiter
+from convictional_async.core.sandbox import MAX_RECORDS, FixedWindowLimiter
+from convictional_async.core.sandbox import RequestRecord as KitRequestRecord
 
 __all__ = ["IssuedToken", "Product", "RequestRecord", "SandboxState", "TokenStatus"]
 
-MAX_RECORDS: Final = 10_000
 MAX_TOKENS: Final = 10_000
 MAX_EVENT_LOG: Final = 200_000
 _EVENT_TYPES: Final = frozenset(
@@ -77,17 +77,13 @@ class TokenStatus(enum.Enum):
 
 
 @attrs.frozen(slots=True)
-class RequestRecord:
+class RequestRecord(KitRequestRecord):
     """What the sandbox saw of one request; ``status`` is None for a dropped connection.
 
     ``authorization_scheme`` is the first word of the ``Authorization`` header (``"Bearer"``,
     ``"Basic"``), or None when the header was absent; the credentials are never recorded.
     """
 
-    method: str
-    path: str
-    status: int | None
-    request_id: str
     accept_version: str | None
     authorization_scheme: str | None
 

@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from convictional_async.core.sandbox import is_allowed_host, is_same_origin, split_host
 from convious.sandbox import Sandbox
-from convious.sandbox._guard import is_allowed_host, is_same_origin, split_host
 
 LOCAL = ("127.0.0.1", 8080)
 WILDCARD = "0.0.0.0"  # noqa: S104 (a bound address, not a bind)

@@ -7,8 +7,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from convictional_async.core.sandbox import check_rate_limit
 from convious.sandbox import FixedWindowLimiter, Sandbox, SandboxConfig
-from convious.sandbox._ratelimit import check_rate_limit
 
 TWO_CLIENTS = {"sandbox-client": "sandbox-secret", "other-client": "other-secret"}
 

@@ -1,20 +1,13 @@
-"""The sandbox's server-side rate limit: fixed one-second windows per client credential.
+"""A sandbox's server-side rate limit: fixed one-second windows per key.
 
-Off by default (``rate_limit=None``). With ``rate_limit=N``, each client credential (the
-``client_id`` whose token a request carries) may make N requests to the pricer and events
-endpoints together in each window; the token endpoint is never limited. Windows are whole
-seconds of the sandbox's monotonic clock (``SandboxConfig.clock``): ``[k, k + 1)``.
+Windows are whole seconds of the sandbox's clock: ``[k, k + 1)``. Each key (a client
+credential, an API key) may make ``limit`` requests in each window; ``admit`` counts one
+request and answers None (go ahead) or the whole seconds until the window ends, at least 1
+(so always 1). Refused requests do not count against the next window. ``limit=None`` admits
+everything. Which requests count, which key they count against and what the 429 looks like
+is the emulated API's business.
 
-A request above the limit is not processed: it gets 429 ``{"error": "Request was throttled.
-..."}`` with ``Retry-After`` set to the whole seconds until its window ends, at least 1 (so
-always 1), and no ``X-RateLimit-*`` headers, since Convious documents none. Refused requests
-do not count against the next window. One counter is kept per client credential. The limit
-is checked after the bearer token and ``Accept-Version``, so a 401 or 400 for those is
-answered as before and not counted.
-
-The limit is 1 to 100,000 requests per second (``MAX_RATE_LIMIT``) or ``None``. Set it with
-``Sandbox(rate_limit=N)``, the ``Sandbox.rate_limit`` property, ``POST /_sandbox/rate-limit``
-``{"rate_limit": N}`` or ``convious sandbox --rate-limit N``.
+The limit is 1 to 100,000 requests per second (``MAX_RATE_LIMIT``) or ``None``.
 """
 
 from __future__ import annotations

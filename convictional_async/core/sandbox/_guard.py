@@ -1,8 +1,8 @@
-"""The sandbox's guard against browsers: which ``Host`` and ``Origin`` headers it accepts.
+"""A sandbox's guard against browsers: which ``Host`` and ``Origin`` headers it accepts.
 
 Any web page can make a browser send requests to ``127.0.0.1``, and a DNS-rebinding page (its
-own name re-pointed at 127.0.0.1) can even read the answers. So ``_app`` applies these pure
-checks before anything else:
+own name re-pointed at 127.0.0.1) can even read the answers. So the kit's middleware applies
+these checks (``guard_refusal``) before anything else:
 
 * Every request, API and admin alike, must carry a ``Host`` naming this server: ``localhost``,
   a loopback address (127.0.0.0/8, ``::1``), the host the sandbox was asked to bind, or the
@@ -21,7 +21,18 @@ import ipaddress
 import re
 from typing import Final
 
-__all__ = ["is_allowed_host", "is_same_origin", "split_host"]
+from aiohttp import web
+
+__all__ = [
+    "ADMIN_PREFIX",
+    "guard_refusal",
+    "is_allowed_host",
+    "is_same_origin",
+    "local_address",
+    "split_host",
+]
+
+ADMIN_PREFIX: Final = "/_sandbox/"
 
 _NAME: Final = re.compile(r"[A-Za-z0-9._-]+")
 _PORT: Final = re.compile(r"[0-9]{1,5}")
@@ -70,6 +81,29 @@ def is_allowed_host(host: str | None, *, local: tuple[str, int], bound_host: str
 def is_same_origin(origin: str | None, *, host: str) -> bool:
     """Return whether an ``Origin`` header is absent or the sandbox's own ``http://`` origin."""
     return origin is None or origin.lower() == f"http://{host}".lower()
+
+
+def local_address(request: web.Request) -> tuple[str, int] | None:
+    """Return the (ip, port) the request's connection arrived on, or None if it is gone."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    if not isinstance(sockname, tuple) or len(sockname) < 2:
+        return None
+    return str(sockname[0]), int(sockname[1])
+
+
+def guard_refusal(request: web.Request, *, bound_host: str) -> tuple[int, str] | None:
+    """Return (status, message) refusing a foreign ``Host`` or a cross-site admin call."""
+    host = request.headers.get("Host")
+    local = local_address(request)
+    if local is None or not is_allowed_host(host, local=local, bound_host=bound_host):
+        return 421, "Unknown Host header: address the sandbox by its own host and port"
+    if not request.path.startswith(ADMIN_PREFIX):
+        return None
+    if not is_same_origin(request.headers.get("Origin"), host=str(host)):
+        return 403, "Cross-origin admin calls are refused"
+    if request.method == "POST" and request.content_type != "application/json":
+        return 415, "Admin calls must be sent as application/json, even with an empty body"
+    return None
 
 
 def _is_ipv6(text: str) -> bool:
