@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar, overload
+from typing import Any, Protocol, TypeVar, overload
 
 from yarl import URL
 
@@ -48,7 +48,20 @@ DEFAULT = _Default.DEFAULT
 """Sentinel: "not given", where ``None`` means "no limit"."""
 
 
-def status_error(response: Response, *, secrets: tuple[str, ...] = ()) -> APIStatusError:
+class ErrorFactory(Protocol):
+    """Builds the typed error for a non-2xx response (an API may have its own classes)."""
+
+    def __call__(self, response: Response, *, secrets: tuple[str, ...] = ()) -> APIStatusError:
+        """The error for ``response``, with every one of ``secrets`` scrubbed from it."""
+
+
+def status_error(
+    response: Response,
+    *,
+    secrets: tuple[str, ...] = (),
+    classes: Callable[[int], type[APIStatusError]] = status_error_class,
+    **extra: Any,
+) -> APIStatusError:
     """The typed error for a non-2xx response, with any known secret scrubbed from it."""
     status = response.status
     text = redact_text(response.text, secrets) if secrets else response.text
@@ -59,7 +72,7 @@ def status_error(response: Response, *, secrets: tuple[str, ...] = ()) -> APISta
         phrase = http.HTTPStatus(status).phrase
     except ValueError:
         phrase = "Unknown Status"
-    cls = status_error_class(status)
+    cls = classes(status)
     common = {
         "status": status,
         "request_id": response.request_id,
@@ -67,18 +80,20 @@ def status_error(response: Response, *, secrets: tuple[str, ...] = ()) -> APISta
         "url": response.url,
         "errors": errors,
         "body": text,
+        **extra,
     }
-    if cls is RateLimitError:
+    if issubclass(cls, RateLimitError):
         retry_after = retry_after_seconds(response.headers, now=time.time())
-        return RateLimitError(f"HTTP {status} {phrase}", retry_after=retry_after, **common)
-    return cls(f"HTTP {status} {phrase}", **common)  # type: ignore[arg-type]
+        return cls(f"HTTP {status} {phrase}", retry_after=retry_after, **common)
+    return cls(f"HTTP {status} {phrase}", **common)
 
 
 class Pipeline:
     """Sends one logical request through auth, rate limiting, retries and error mapping.
 
     ``secrets`` are scrubbed from errors on top of the auth's own (e.g. a client secret
-    sent in the body of a token request).
+    sent in the body of a token request). ``error_factory`` builds the error for a final
+    non-2xx response (default: :func:`status_error`, the core's classes).
 
     >>> pipeline = Pipeline(Transport(), retry=RetryPolicy(max_retries=2))
     >>> pipeline.retry.max_retries
@@ -95,6 +110,7 @@ class Pipeline:
         metrics: ClientMetrics | None = None,
         logger: logging.Logger | None = None,
         secrets: tuple[str, ...] = (),
+        error_factory: ErrorFactory | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -105,6 +121,7 @@ class Pipeline:
         self.metrics = metrics if metrics is not None else ClientMetrics()
         self._logger = logger or _core_logger
         self._secrets = secrets
+        self._error_factory: ErrorFactory = error_factory or status_error
         self._merged: dict[
             tuple[int, int], tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]
         ] = {}
@@ -249,7 +266,7 @@ class Pipeline:
             self._log(method, url, status, started, attempt, response.request_id, delay)
             if delay is None or not self._time_left(expires, delay, loop):
                 metrics.failures += 1
-                raise status_error(response, secrets=self._all_secrets())
+                raise self._error_factory(response, secrets=self._all_secrets())
             await self._sleep(delay)
             metrics.retries += 1
             if status == 429:
