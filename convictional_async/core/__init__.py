@@ -33,7 +33,7 @@ from ._errors import (
 )
 from ._metrics import ClientMetrics
 from ._pagination import Page, PageCursor, first_page, iter_items, iter_pages, next_page
-from ._pipeline import Pipeline, status_error
+from ._pipeline import ErrorFactory, Pipeline, status_error
 from ._ratelimit import (
     LocalRateLimiter,
     RateLearner,
@@ -81,6 +81,7 @@ __all__ = [
     "ConnectError",
     "ConnectionLost",
     "DeadlineExceeded",
+    "ErrorFactory",
     "LocalRateLimiter",
     "NotFoundError",
     "Page",
