@@ -7,12 +7,15 @@ all of them start at the same moment. Kinds of task:
   ``key`` at ``rate`` requests/s;
 * ``token``: one ``RedisTokenCache.fetch`` for ``key`` whose login asks the sandbox's token
   endpoint (``stale``: the token a server rejected); ``hang``: log in never (print
-  ``locked`` once the lock is held, then wait to be killed).
+  ``locked`` once the lock is held, then wait to be killed);
+* ``client``: ``count`` price lookups through a ``ConviousClient`` (``options``) sharing a
+  ``RedisRateLimiter`` at ``rate`` requests/s and a ``RedisTokenCache``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import sys
 import time
@@ -90,10 +93,43 @@ async def token(task: dict[str, Any], redis: Redis) -> dict[str, Any]:
     }
 
 
+async def client(task: dict[str, Any], redis: Redis) -> dict[str, Any]:
+    from convious import ConviousClient
+
+    limiter = RedisRateLimiter(redis, limit=RateLimit(max_requests=task["rate"], period=1.0))
+    cache = RedisTokenCache(redis)
+    async with ConviousClient(
+        **task["options"], rate_limiter=limiter, token_cache=cache, coalesce=False
+    ) as convious:
+        await barrier(redis, task["barrier"])
+        day = dt.date(2030, 1, 1)
+        await asyncio.gather(
+            *(
+                convious.pricing.get_prices(
+                    cookie_id=f"c-{n}",
+                    date_from=day,
+                    date_to=day,
+                    timezone="Europe/Amsterdam",
+                    products=[("adult", 1)],
+                )
+                for n in range(task["count"])
+            )
+        )
+        metrics = convious.metrics
+    await limiter.aclose()
+    await cache.aclose()
+    return {
+        "token_requests": metrics.token_requests,
+        "rate_limited": metrics.rate_limited,
+        "auth_replays": metrics.auth_replays,
+    }
+
+
 async def main(task: dict[str, Any]) -> None:
     redis = Redis.from_url(task["redis"])
     try:
-        result = await {"rate": rate, "token": token}[task["kind"]](task, redis)
+        kinds = {"rate": rate, "token": token, "client": client}
+        result = await kinds[task["kind"]](task, redis)
     finally:
         await redis.aclose()
     print(json.dumps(result), flush=True)
