@@ -1,0 +1,46 @@
+"""Every endpoint the sandbox serves (reference 9.1 to 9.3), who may call it and its handler.
+
+Each route is ``(method, path, access, handler)``: ``access`` is ``"buyer"`` or
+``"seller"`` (the account type its key must belong to, else 403) or ``"any"``; ``handler``
+names a method of the ``buyer``, ``seller`` or ``shared`` handler group. ``"METHOD path"`` is
+also the route's fault target (``Faults``). The legacy endpoints of reference 9.4 are not
+served.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+__all__ = ["ROUTES", "ROUTE_TARGETS", "Access", "route_key"]
+
+Access = Literal["buyer", "seller", "any"]
+
+ROUTES: Final[tuple[tuple[str, str, Access, str], ...]] = (
+    # Buyer API
+    ("GET", "/buyer/products", "buyer", "buyer.list_products"),
+    ("GET", "/buyer/products/{productId}", "buyer", "buyer.get_product"),
+    ("GET", "/buyer/products/{productId}/variants", "buyer", "buyer.product_variants"),
+    ("POST", "/buyer/orders", "buyer", "buyer.create_order"),
+    ("GET", "/buyer/orders", "buyer", "buyer.list_orders"),
+    ("GET", "/buyer/orders/{orderId}", "buyer", "buyer.get_order"),
+    ("POST", "/buyer/orders/{orderId}/cancel", "buyer", "buyer.cancel_order"),
+    (
+        "POST",
+        "/buyer/orders/{orderId}/seller-orders/{sellerOrderId}/items/{itemId}/cancel",
+        "buyer",
+        "buyer.cancel_item",
+    ),
+    (
+        "POST",
+        "/buyer/orders/{orderId}/seller-orders/{sellerOrderId}/refunds",
+        "buyer",
+        "buyer.refund",
+    ),
+)
+
+ROUTE_TARGETS: Final[frozenset[str]] = frozenset(f"{m} {p}" for m, p, _, _ in ROUTES)
+
+
+def route_key(method: str, canonical: str) -> str:
+    """Return the ``"METHOD path"`` key of a route."""
+    return f"{method} {canonical}"
