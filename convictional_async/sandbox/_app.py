@@ -41,7 +41,10 @@ from ._errors import ApiError, error_body, error_status
 from ._faults import Faults
 from ._http import CALL, Call, json_reply
 from ._lifecycle import advance
+from ._prices import PriceHandlers
 from ._routes import ROUTES, Access, route_key
+from ._seller_orders import SellerOrderHandlers
+from ._seller_products import SellerProductHandlers
 from ._state import RequestRecord, SandboxState
 from ._versions import resolve_version
 
@@ -216,7 +219,12 @@ def create_app(state: SandboxState, faults: Faults, *, host: str = "127.0.0.1") 
     app = web.Application(
         middlewares=[kit.handle, api.handle], client_max_size=state.config.max_body_bytes
     )
-    groups = {"buyer": BuyerHandlers(state)}
+    groups = {
+        "products": SellerProductHandlers(state),
+        "orders": SellerOrderHandlers(state),
+        "prices": PriceHandlers(state),
+        "buyer": BuyerHandlers(state),
+    }
     for method, path, _, name in ROUTES:
         group, _, attribute = name.partition(".")
         app.router.add_route(method, path, getattr(groups[group], attribute))

@@ -2,7 +2,8 @@
 
 Each route is ``(method, path, access, handler)``: ``access`` is ``"buyer"`` or
 ``"seller"`` (the account type its key must belong to, else 403) or ``"any"``; ``handler``
-names a method of the ``buyer``, ``seller`` or ``shared`` handler group. ``"METHOD path"`` is
+names a method of a handler group (``products``, ``orders``, ``prices``, ``shared``,
+``buyer``). ``"METHOD path"`` is
 also the route's fault target (``Faults``). The legacy endpoints of reference 9.4 are not
 served.
 """
@@ -16,6 +17,28 @@ __all__ = ["ROUTES", "ROUTE_TARGETS", "Access", "route_key"]
 Access = Literal["buyer", "seller", "any"]
 
 ROUTES: Final[tuple[tuple[str, str, Access, str], ...]] = (
+    # Seller API
+    ("GET", "/products", "any", "products.list_products"),
+    ("GET", "/products/{productId}", "any", "products.get_product"),
+    ("POST", "/products", "seller", "products.create_product"),
+    ("PATCH", "/products/{productId}", "seller", "products.patch_product"),
+    ("DELETE", "/products/{productId}", "seller", "products.delete_product"),
+    ("DELETE", "/products/{productId}/images/{imageId}", "seller", "products.delete_image"),
+    ("PATCH", "/products/{productId}/variants/{variantId}", "seller", "products.patch_variant"),
+    ("GET", "/orders", "seller", "orders.list_orders"),
+    ("GET", "/orders/{orderId}", "seller", "orders.get_order"),
+    ("PATCH", "/orders/{orderId}", "seller", "orders.patch_order"),
+    ("POST", "/orders/{orderId}/cancel", "seller", "orders.cancel_order"),
+    ("POST", "/orders/{orderId}/items/{itemId}/cancel", "seller", "orders.cancel_item"),
+    ("POST", "/orders/{orderId}/fulfillments", "seller", "orders.fulfil"),
+    ("POST", "/orders/{orderId}/invoices", "seller", "orders.invoice"),
+    ("POST", "/orders/{orderId}/refund", "seller", "orders.refund"),
+    ("GET", "/prices/{priceId}", "seller", "prices.get_price"),
+    ("POST", "/prices", "seller", "prices.create_price"),
+    ("PUT", "/prices/{priceId}", "seller", "prices.replace_price"),
+    ("DELETE", "/prices/{priceId}", "seller", "prices.delete_price"),
+    ("POST", "/prices/upload", "seller", "prices.upload"),
+    ("GET", "/templates/price", "seller", "prices.template"),
     # Buyer API
     ("GET", "/buyer/products", "buyer", "buyer.list_products"),
     ("GET", "/buyer/products/{productId}", "buyer", "buyer.get_product"),
