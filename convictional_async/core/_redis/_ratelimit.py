@@ -244,7 +244,10 @@ class RedisRateLimiter:
         stricter advertised one (while falling back: the local limiter's)."""
         if self._local is not None and self._clock() < self._local_until:
             return self._local.limit
-        present = [c for c in (self._config.limit, self._advertised) if c is not None]
+        advertised = self._advertised
+        if self._clock() > self._advertised_sent + ADVERTISED_TTL:
+            advertised = None  # lapsed, as it does in Redis
+        present = [c for c in (self._config.limit, advertised) if c is not None]
         return min(present, key=lambda c: c.per_second) if present else None
 
     def reserve(self) -> Awaitable[None]:
@@ -279,7 +282,7 @@ class RedisRateLimiter:
             await self._pace_locally(local)
         else:
             if self._local_until != -float("inf"):
-                logger.warning("Redis answers again; the shared rate budget is back in use")
+                logger.info("Redis answers again; the shared rate budget is back in use")
                 self._local_until = -float("inf")
 
     @staticmethod
@@ -327,35 +330,42 @@ class RedisRateLimiter:
         record an advertised limit. Never blocks: Redis is written in the background."""
         if status != 429 and _says_nothing(headers):
             return
+        if status == 429:
+            self.throttled += 1
         local = self._local
         if local is not None:
             local.observe(status, headers)
             if self._clock() < self._local_until:
                 return  # Redis failed a moment ago: pace alone, write nothing
-        config = self._config
         info = RateLimitHeaders.parse(headers, now=time.time())
         advertised = info.advertised()
-        if advertised is not None and (
-            advertised != self._advertised
-            or self._clock() >= self._advertised_sent + ADVERTISE_EVERY
-        ):
-            self._advertised = advertised
-            self._advertised_sent = self._clock()
-            config.background.start(
-                self._write(
-                    "ADVERTISE",
-                    round(advertised.interval * _US),
-                    round(ADVERTISED_TTL * 1000),
-                    config.idle_ms,
-                )
-            )
-        if status == 429:
-            self.throttled += 1
-        pause = info.pause(status, default=config.default_pause)
+        if advertised is not None:
+            self._share_advertised(advertised)
+        pause = info.pause(status, default=self._config.default_pause)
         if pause:
-            seconds = min(pause, config.max_pause)
-            logger.debug("rate limited: holding every process for %.3f s", seconds)
-            config.background.start(self._write("PAUSE", round(seconds * _US), config.idle_ms))
+            self._share_pause(min(pause, self._config.max_pause))
+
+    def _share_advertised(self, advertised: RateLimit) -> None:
+        """Record an advertised limit in Redis when it is new, or once a minute."""
+        now = self._clock()
+        if advertised == self._advertised and now < self._advertised_sent + ADVERTISE_EVERY:
+            return
+        self._advertised, self._advertised_sent = advertised, now
+        config = self._config
+        config.background.start(
+            self._write(
+                "ADVERTISE",
+                round(advertised.interval * _US),
+                round(ADVERTISED_TTL * 1000),
+                config.idle_ms,
+            )
+        )
+
+    def _share_pause(self, seconds: float) -> None:
+        """Hold every process using this credential for ``seconds``."""
+        logger.debug("rate limited: holding every process for %.3f s", seconds)
+        config = self._config
+        config.background.start(self._write("PAUSE", round(seconds * _US), config.idle_ms))
 
     async def _write(self, name: str, *args: int) -> None:
         await self._run(name, *args)
