@@ -37,6 +37,7 @@ from .core._serialization import (
     encode_model,
     json_type,
     make_converter,
+    parse_json,
     structure_response,
 )
 
@@ -127,6 +128,20 @@ def decode(response: Response, cls: type[T]) -> T:
     """One resource, bare or in ``{"data": {...}}``, or ResponseDecodeError."""
     document = unwrap(response, decode_json(response, include_body=not carries_secret(cls)))
     return structure_response(_converter, response, document, cls)
+
+
+def decode_optional(response: Response, cls: type[T]) -> T | None:
+    """A resource if the reply holds one; ``None`` for an empty, non-JSON or ``{}`` body.
+
+    For answers the API does not document (a cancel may return the order or nothing).
+    """
+    document = parse_json(response.body)
+    if not isinstance(document, dict):
+        return None
+    data = unwrap(response, document)
+    if data is None or data == {}:
+        return None
+    return structure_response(_converter, response, data, cls)
 
 
 def _items(response: Response, document: Any, cls: type[T]) -> tuple[T, ...]:

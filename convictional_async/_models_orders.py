@@ -16,7 +16,15 @@ from typing import Any
 
 import attrs
 
-from ._models_shared import CREATED, OBJECT_ID, UPDATED, Address, StrOrIntId, extra_field
+from ._models_shared import (
+    CREATED,
+    OBJECT_ID,
+    UPDATED,
+    Address,
+    StrOrIntId,
+    extra_field,
+    wire,
+)
 from ._models_validators import (
     any_text,
     flag,
@@ -255,6 +263,29 @@ class RefundItem:
     reason: str | UnsetType = attrs.field(
         default=UNSET, validator=any_text, metadata={WIRE: "Reason"}
     )
+
+
+@attrs.frozen(kw_only=True)
+class RefundLine:
+    """A refunded line as the API answers it (PascalCase on the wire, like ``RefundItem``)."""
+
+    item_id: str | None = attrs.field(default=None, metadata=wire("ItemId", "itemId"))
+    reason: str | None = attrs.field(default=None, metadata=wire("Reason", "reason"))
+    quantity_to_refund: int | None = attrs.field(
+        default=None, metadata=wire("QuantityToRefund", "quantityToRefund")
+    )
+    extra: Mapping[str, Any] = extra_field()
+
+
+@attrs.frozen(kw_only=True)
+class Refund:
+    """A refund as the API answers it: the ``SellerOrderRefund`` sent, plus its id."""
+
+    id: str | None = attrs.field(default=None, metadata=OBJECT_ID)
+    cancel_unfulfilled: bool | None = None
+    items: tuple[RefundLine, ...] = ()
+    created_at: datetime | None = attrs.field(default=None, metadata=CREATED)
+    extra: Mapping[str, Any] = extra_field()
 
 
 @attrs.frozen(kw_only=True)

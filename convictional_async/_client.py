@@ -1,0 +1,204 @@
+"""``ConvictionalClient``: one session, one key and one shared 5 requests/s budget."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar
+
+from yarl import URL
+
+from . import _raw
+from ._errors import convictional_error
+from ._raw import RawResponse
+from ._resources_buyer import BuyerAPI
+from ._resources_common import Requester
+from ._resources_seller import SellerAPI
+from ._resources_shared import SharedAPI
+from .core import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    APIKeyAuth,
+    ClientMetrics,
+    Pipeline,
+    RateLimit,
+    RateLimiter,
+    RetryPolicy,
+    Timeout,
+    Transport,
+    shared_rate_limiter,
+)
+
+if TYPE_CHECKING:
+    import aiohttp
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+DEFAULT_BASE_URL = "https://api.convictional.com"
+DEFAULT_RATE_LIMIT = RateLimit(max_requests=5, period=1)
+"""The documented limit: 5 requests per second per API key, across all endpoints."""
+DEFAULT_MAX_CONNECTIONS = 10
+_API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}")
+_API_KEY = re.compile(r"[\x21-\x7e]{1,512}")
+
+logger = logging.getLogger("convictional_async.client")
+
+
+def _base_url(value: object) -> URL:
+    if not isinstance(value, str | URL):
+        raise ValueError(f"base_url must be a URL string, got {type(value).__name__}")
+    url = URL(str(value).rstrip("/"))
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"base_url must be an absolute http(s) URL, got {str(value)!r}")
+    if url.user or url.password or url.query_string or url.fragment:
+        raise ValueError("base_url must not carry credentials, a query or a fragment")
+    return url
+
+
+def _accept(api_version: object) -> str:
+    if api_version is None:
+        return "application/json"
+    if not isinstance(api_version, str) or not _API_VERSION.fullmatch(api_version):
+        raise ValueError(f"api_version must be a date such as '2022-03-03', got {api_version!r}")
+    return f"application/vnd.convictional.{api_version}"
+
+
+def key_fingerprint(base_url: URL, api_key: str) -> str:
+    """The rate limiter's key for an API key on a host: a hash, never the key itself."""
+    digest = hashlib.sha256(f"{base_url.host}:{base_url.port}\0{api_key}".encode()).hexdigest()
+    return f"convictional:{digest[:32]}"
+
+
+class ConvictionalClient:
+    """Async client for the Convictional (Modern Dropship) API: ``.buyer``, ``.seller``,
+    ``.shared``.
+
+    Use it as an async context manager, one per event loop, for the life of your app::
+
+        async with ConvictionalClient(api_key="...") as client:
+            async for product in client.buyer.products.list():
+                print(product.id, product.variants[0].base_price)
+            me = await client.shared.me()
+
+    The key is sent as-is in ``Authorization`` (a 401 is final). ``api_version`` pins an
+    API version (``Accept: application/vnd.convictional.2022-03-03``); without it the
+    account's pinned version answers. ``new_errors`` sends ``Enable-New-Errors: true``.
+
+    Requests are paced to ``rate_limit`` (5 per second) with every other client in this
+    process that uses the same key on the same host; ``rate_limiter`` replaces that
+    shared in-process limiter (with one shared across processes, say) and is never closed
+    by the client. 429s are retried without using up ``retry.max_retries``; reads are
+    retried after 5xx replies and dropped connections, creates are not (an order create
+    reconciles instead: see ``buyer.orders.create``). ``timeout.deadline`` bounds each
+    call, waits and retries included; ``max_response_bytes`` caps a response body;
+    ``session`` shares your ``aiohttp.ClientSession``, which the client never closes.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        api_version: str | None = None,
+        rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
+        rate_limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        timeout: Timeout | None = None,
+        session: aiohttp.ClientSession | None = None,
+        new_errors: bool = True,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+    ) -> None:
+        if not isinstance(api_key, str) or not _API_KEY.fullmatch(api_key):
+            raise ValueError("api_key must be 1-512 printable ASCII characters without spaces")
+        self.base_url = _base_url(base_url)
+        """The API's base URL (Buyer paths add ``/buyer``)."""
+        self.api_version = api_version
+        """The pinned API version, or ``None`` for the account's pinned one."""
+        accept = _accept(api_version)
+        if not isinstance(new_errors, bool):
+            raise ValueError("new_errors must be True or False")
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            raise ValueError("rate_limit must be a RateLimit or None")
+        if rate_limiter is not None and rate_limit not in (None, DEFAULT_RATE_LIMIT):
+            raise ValueError("give rate_limit or rate_limiter, not both")
+        if rate_limiter is not None and not all(
+            callable(getattr(rate_limiter, name, None)) for name in ("reserve", "observe")
+        ):
+            raise ValueError("rate_limiter must have reserve() and observe() (see RateLimiter)")
+        retry = retry if retry is not None else RetryPolicy()
+        if not isinstance(retry, RetryPolicy):
+            raise ValueError("retry must be a RetryPolicy")
+        self.metrics = ClientMetrics()
+        """Counters of what this client has sent (requests, retries, 429s, waits...)."""
+        self._transport = Transport(
+            timeout=timeout,
+            max_connections=max_connections,
+            user_agent="convictional-async",
+            session=session,
+            max_response_bytes=max_response_bytes,
+        )
+        self.rate_limiter: RateLimiter = rate_limiter or shared_rate_limiter(
+            key_fingerprint(self.base_url, api_key), rate_limit, max_pause=retry.max_retry_after
+        )
+        """The limiter shared by every client in this process using this key on this host."""
+        pipeline = Pipeline(
+            self._transport,
+            retry=retry,
+            auth=APIKeyAuth(api_key),
+            rate_limiter=self.rate_limiter,
+            metrics=self.metrics,
+            logger=logger,
+            error_factory=convictional_error,
+        )
+        headers = {"Accept": accept}
+        if new_errors:
+            headers["Enable-New-Errors"] = "true"
+        requester = Requester(pipeline, self.base_url, headers)
+        self.buyer = BuyerAPI(requester, retry=retry, deadline=self._transport.timeout.deadline)
+        """Buyer (retailer) endpoints: ``products``, ``orders``."""
+        self.seller = SellerAPI(requester)
+        """Seller (supplier) endpoints: ``products``, ``orders``, ``prices``."""
+        self.shared = SharedAPI(requester)
+        """Endpoints for every account: ``me()``, ``users``, ``partners``, ``documents``,
+        ``sftp``, ``webhooks``."""
+
+    def __repr__(self) -> str:
+        return f"ConvictionalClient(base_url='{self.base_url}', api_version={self.api_version!r})"
+
+    async def with_raw_response(
+        self, call: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> RawResponse[T]:
+        """Run a client method; its result with the status, headers, request id and
+        ``Convictional-Version`` of its (last) successful response.
+
+        Usage::
+
+            raw = await client.with_raw_response(client.buyer.orders.get, order_id)
+            print(raw.status, raw.request_id, raw.convictional_version, raw.parsed.id)
+        """
+        return await _raw.with_raw_response(call, *args, **kwargs)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`aclose` was called."""
+        return self._transport.closed
+
+    async def __aenter__(self) -> Self:
+        await self._transport.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the session (if the client made it). Safe to call more than once."""
+        await self._transport.aclose()
