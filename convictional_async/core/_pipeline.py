@@ -122,6 +122,7 @@ class Pipeline:
         self._logger = logger or _core_logger
         self._secrets = secrets
         self._error_factory: ErrorFactory = error_factory or status_error
+        self._ready_callback = self._ready  # bound once: the transport calls it per attempt
         self._merged: dict[
             tuple[int, int], tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]
         ] = {}
@@ -177,10 +178,11 @@ class Pipeline:
         metrics = self.metrics
         metrics.requests += 1
         auth = self.auth
-        ready = self._ready if self.rate_limiter is not None else None
+        ready = self._ready_callback if self.rate_limiter is not None else None
         seconds = self.transport.timeout.deadline if deadline is DEFAULT else deadline
         loop = asyncio.get_running_loop()
-        expires = None if seconds is None else loop.time() + seconds
+        started = loop.time()
+        expires = None if seconds is None else started + seconds
         attempt = 0
         throttles = 0
         throttle_wait = 0.0
@@ -193,10 +195,11 @@ class Pipeline:
                 )
             request_headers = self._with_credential(headers, credential) if credential else headers
             metrics.attempts += 1
-            started = time.perf_counter()
+            if attempt or replayed or throttles:
+                started = loop.time()
             try:
                 response = await self.transport.send(
-                    method, url, request_headers, body, deadline=expires, ready=ready
+                    method, url, request_headers, body, deadline=expires, ready=ready, loop=loop
                 )
             except DeadlineExceeded:
                 self._log(method, url, "deadline passed", started, attempt, None, None)
@@ -350,7 +353,7 @@ class Pipeline:
         logger = self._logger
         if not logger.isEnabledFor(logging.DEBUG):
             return
-        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        elapsed_ms = (asyncio.get_running_loop().time() - started) * 1000.0
         then = "" if retry_in is None else f"; retrying in {retry_in:.3f} s"
         logger.debug(
             "%s %s -> %s in %.1f ms (attempt %d, request id %s)%s",

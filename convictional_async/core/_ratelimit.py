@@ -51,6 +51,7 @@ import random
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
@@ -76,6 +77,10 @@ MIN_INCREASE = 0.05
 """The smallest additive step, in requests per second."""
 WINDOW = 1.0
 """The window in which accepted requests are counted for a multiplicative decrease."""
+SAMPLE_SPACING = 0.1
+"""Seconds between two samples of the success count (it is read every 8th success)."""
+SAMPLES = 16
+"""Samples kept: at least 1.5 s of history."""
 _EPOCH_THRESHOLD = 1_000_000_000.0
 """A reset value above this is a Unix timestamp, not a number of seconds."""
 
@@ -208,50 +213,53 @@ class RateLearner:
 
     >>> learner = RateLearner()
     >>> for t in range(100):
-    ...     learner.on_success(0.5 + t / 100)
-    >>> learner.on_throttle(1.6)
-    100.0
+    ...     _ = learner.on_success(0.5 + t / 100)
+    >>> round(learner.on_throttle(1.6))
+    90
     """
 
     __slots__ = (
-        "_bucket",
-        "_current",
         "_last_throttle",
         "_next_increase",
         "_no_cut_until",
-        "_previous",
+        "_samples",
         "rate",
+        "successes",
     )
 
     def __init__(self) -> None:
         self.rate: float | None = None
         """The learned rate in requests per second, or ``None`` (nothing learned)."""
-        self._bucket = -1
-        self._current = 0
-        self._previous = 0
+        self.successes = 0
+        """Accepted requests counted so far."""
+        self._samples: deque[tuple[float, int]] = deque(maxlen=SAMPLES)
         self._no_cut_until = -math.inf
         self._next_increase = math.inf
         self._last_throttle = -math.inf
 
     def accepted(self, now: float) -> float:
-        """About how many requests succeeded in the last :data:`WINDOW` seconds."""
-        bucket = math.floor(now / WINDOW)
-        if bucket == self._bucket:
-            share = 1.0 - (now / WINDOW - bucket)
-            return self._current + self._previous * share
-        if bucket == self._bucket + 1:
-            return float(self._current) * (1.0 - (now / WINDOW - bucket))
-        return 0.0
+        """About how many requests succeeded per :data:`WINDOW` lately: those of the last
+        window, or the average over a longer span where samples are sparse."""
+        then, count = 0.0, 0
+        for when, seen in reversed(self._samples):
+            if when <= now - WINDOW:
+                then, count = when, seen
+                break
+        else:
+            return float(self.successes)  # younger than a window: everything counts
+        return (self.successes - count) * WINDOW / max(now - then, WINDOW)
 
     def on_success(self, now: float) -> bool:
-        """Count an accepted request; every second of successes raises the learned rate a
-        little (then this returns ``True``)."""
-        bucket = math.floor(now / WINDOW)
-        if bucket != self._bucket:
-            self._previous = self._current if bucket == self._bucket + 1 else 0
-            self._current = 0
-            self._bucket = bucket
-        self._current += 1
+        """Count an accepted request, then :meth:`record`."""
+        self.successes += 1
+        return self.record(now)
+
+    def record(self, now: float) -> bool:
+        """Note the count at ``now`` (at most every :data:`SAMPLE_SPACING` seconds); every
+        window of successes raises the learned rate a little (then this returns ``True``)."""
+        samples = self._samples
+        if not samples or now - samples[-1][0] >= SAMPLE_SPACING:
+            samples.append((now, self.successes))
         rate = self.rate
         if rate is not None and now >= self._next_increase:
             self.rate = rate + max(rate * INCREASE, MIN_INCREASE)
@@ -474,10 +482,16 @@ class LocalRateLimiter:
             and "Retry-After" not in headers
             and "retry-after-ms" not in headers
         ):
-            if 200 <= status < 300 and self._learner.on_success(self._clock()):
-                with self._lock:
-                    self._learner.recover(self._clock(), self._ceiling())
-                    self._update_limit()
+            if 200 <= status < 300:
+                learner = self._learner
+                learner.successes += 1
+                # The clock is read every 8th success, or every one while a rate is learned.
+                if (learner.rate is not None or not learner.successes & 7) and learner.record(
+                    now := self._clock()
+                ):
+                    with self._lock:
+                        learner.recover(now, self._ceiling())
+                        self._update_limit()
             return
         now = self._clock()
         info = RateLimitHeaders.parse(headers, now=time.time())

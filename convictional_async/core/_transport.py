@@ -284,6 +284,7 @@ class Transport:
         *,
         deadline: float | None = None,
         ready: Callable[[], Awaitable[None] | None] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> Response:
         """Send one request and read the response (capped; see ``max_response_bytes``).
 
@@ -291,10 +292,12 @@ class Transport:
         attempt itself. ``ready``, if given, is called once a connection slot is held,
         right before sending; an awaitable it returns (a rate limiter's slot) is awaited
         first, so a request paced by it leaves at its slot, not when a pool slot frees.
-        ``headers`` must not be changed after it was passed in: its prepared form is
-        cached (pass a new mapping instead).
+        ``loop`` is the running loop, if the caller has it at hand. ``headers`` must not
+        be changed after it was passed in: its prepared form is cached (pass a new mapping
+        instead).
         """
-        loop = asyncio.get_running_loop()
+        if loop is None:
+            loop = asyncio.get_running_loop()
         session = self._session_for(loop)
         gate = self._gate
         if gate is not None and (wait := gate.enter()) is not None:
