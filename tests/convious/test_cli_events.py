@@ -70,12 +70,12 @@ def test_publish_refuses_an_invalid_file_and_sends_nothing(tmp_path, capsys):
 async def test_rejected_events_are_written_to_a_replayable_file(tmp_path):
     events = catalogue()
     huge = ProductCreated(  # valid, but bigger than this server accepts in one request (413)
-        product_reference="huge", name="x" * 5000, pricing=Pricing(max_accepted_price=Decimal(1))
+        product_reference="huge", name="x" * 256, pricing=Pricing(max_accepted_price=Decimal(1))
     )
     events.insert(10, huge)
     path, failed = tmp_path / "events.jsonl", tmp_path / "failed.jsonl"
     write_events(path, events)
-    config = SandboxConfig(max_body_bytes=4096)
+    config = SandboxConfig(max_body_bytes=400)  # the huge event alone is about 460 bytes
     async with Sandbox(config) as sandbox, ConviousClient(**sandbox.client_options()) as client:
         summary = await publish_file(path, client, failed_path=failed, linger=0.001)
     assert (summary.accepted, summary.rejected, summary.undelivered) == (303, 1, 0)
