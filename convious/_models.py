@@ -23,7 +23,6 @@ API documents no limits; these are far above any real lookup and keep every requ
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import ipaddress
 import reprlib
 import zoneinfo
@@ -75,15 +74,23 @@ def check_integer(value: object, what: str, low: int, high: int) -> None:
         raise ValueError(f"{what} must be an integer from {low} to {high}, got {brief(value)}")
 
 
-@functools.lru_cache(maxsize=1024)
+_known_timezones: set[str] = set()
+"""Names already found in the tz database: a backend uses the same few all day."""
+
+
 def is_known_timezone(name: str) -> bool:
     """Whether ``name`` is a key of the tz database (``Europe/Amsterdam``, ``UTC``...)."""
-    if not name or name != name.strip():
+    if name in _known_timezones:
+        return True
+    if not name or len(name) > MAX_TIMEZONE_LENGTH or name != name.strip():
         return False
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return False
+    if len(_known_timezones) >= 1024:
+        _known_timezones.clear()
+    _known_timezones.add(name)
     return True
 
 
@@ -167,10 +174,8 @@ class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc
                 raise ValueError(f"date_from {date_from} is after date_to {date_to}")
             raise ValueError(f"a lookup covers at most {MAX_LOOKUP_DAYS} days, not {days}")
         timezone = self.timezone
-        if (
-            not isinstance(timezone, str)
-            or len(timezone) > MAX_TIMEZONE_LENGTH
-            or not is_known_timezone(timezone)
+        if (type(timezone) is not str or timezone not in _known_timezones) and (
+            not isinstance(timezone, str) or not is_known_timezone(timezone)
         ):
             raise ValueError(f"timezone must be a tz database name, got {brief(timezone)}")
         ip = self.ip

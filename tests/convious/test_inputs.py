@@ -84,6 +84,8 @@ def peak_memory(limit: int) -> Iterator[None]:
         ({"ip": "fe80::1%eth0"}, "ip must be"),
         ({"ip": "1" * 1_000_000}, "ip must be"),
         ({"timezone": "Europe/" + "x" * 1_000_000}, "tz database"),
+        ({"timezone": ["UTC"]}, "tz database"),
+        ({"timezone": None}, "tz database"),
         ({"products": [(f"p{n}", 1) for n in range(1000)]}, "at most 20000 prices"),
         ({"products": [("a", 1)] * (MAX_PRICES_PER_LOOKUP + 1)}, "at most 20000 prices"),
         ({"date_to": date(2018, 4, 1), "times": [time(0)] * 20_001}, "at most 20000 prices"),
