@@ -37,6 +37,7 @@ from convictional_async.core.sandbox import (
 )
 
 from ._buyer import BuyerHandlers
+from ._documents import DocumentHandlers
 from ._errors import ApiError, error_body, error_status
 from ._faults import Faults
 from ._http import CALL, Call, json_reply
@@ -45,6 +46,7 @@ from ._prices import PriceHandlers
 from ._routes import ROUTES, Access, route_key
 from ._seller_orders import SellerOrderHandlers
 from ._seller_products import SellerProductHandlers
+from ._shared import SharedHandlers
 from ._state import RequestRecord, SandboxState
 from ._versions import resolve_version
 
@@ -223,6 +225,8 @@ def create_app(state: SandboxState, faults: Faults, *, host: str = "127.0.0.1") 
         "products": SellerProductHandlers(state),
         "orders": SellerOrderHandlers(state),
         "prices": PriceHandlers(state),
+        "shared": SharedHandlers(state),
+        "documents": DocumentHandlers(state),
         "buyer": BuyerHandlers(state),
     }
     for method, path, _, name in ROUTES:

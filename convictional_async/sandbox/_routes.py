@@ -3,7 +3,7 @@
 Each route is ``(method, path, access, handler)``: ``access`` is ``"buyer"`` or
 ``"seller"`` (the account type its key must belong to, else 403) or ``"any"``; ``handler``
 names a method of a handler group (``products``, ``orders``, ``prices``, ``shared``,
-``buyer``). ``"METHOD path"`` is
+``documents``, ``buyer``). ``"METHOD path"`` is
 also the route's fault target (``Faults``). The legacy endpoints of reference 9.4 are not
 served.
 """
@@ -39,6 +39,23 @@ ROUTES: Final[tuple[tuple[str, str, Access, str], ...]] = (
     ("DELETE", "/prices/{priceId}", "seller", "prices.delete_price"),
     ("POST", "/prices/upload", "seller", "prices.upload"),
     ("GET", "/templates/price", "seller", "prices.template"),
+    # Shared API
+    ("GET", "/auth/me", "any", "shared.me"),
+    ("PATCH", "/users/{userId}", "any", "shared.update_user"),
+    ("POST", "/users/{userId}/roll", "any", "shared.roll_key"),
+    ("POST", "/onboarding/user/invite", "any", "shared.invite_user"),
+    ("GET", "/partners", "any", "shared.list_partners"),
+    ("POST", "/partners", "any", "shared.create_partner"),
+    ("PATCH", "/partners/{partnerId}", "any", "shared.update_partner"),
+    ("GET", "/documents", "any", "documents.list_documents"),
+    ("GET", "/documents/{documentId}", "any", "documents.get_document"),
+    ("POST", "/documents", "any", "documents.upload_document"),
+    ("POST", "/sftp", "any", "documents.create_sftp"),
+    ("PATCH", "/sftp/{username}", "any", "documents.change_sftp_password"),
+    ("DELETE", "/sftp/{username}", "any", "documents.delete_sftp"),
+    ("POST", "/webhooks", "any", "shared.create_webhook"),
+    ("PATCH", "/webhooks/{webhookId}", "any", "shared.update_webhook"),
+    ("PUT", "/webhooks/{webhookId}", "any", "shared.update_webhook"),
     # Buyer API
     ("GET", "/buyer/products", "buyer", "buyer.list_products"),
     ("GET", "/buyer/products/{productId}", "buyer", "buyer.get_product"),

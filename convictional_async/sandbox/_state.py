@@ -26,6 +26,7 @@ from ._config import MAX_PRODUCTS, SandboxConfig
 from ._errors import ApiError
 from ._ids import IdFactory
 from ._orders import BuyerOrder, SellerOrder
+from ._shared_store import Document, Invitation, SftpUser, Webhook
 
 __all__ = ["MAX_OBJECTS", "MAX_ORDERS", "RequestRecord", "SandboxState"]
 
@@ -71,9 +72,9 @@ class SandboxState:
         self.companies: dict[str, Company] = {}
         self.users: dict[str, User] = {}
         self._keys: dict[str, User] = {}
-        buyer = self._add_company("Sandbox Retail", "buyer")
+        buyer = self.add_company("Sandbox Retail", "buyer")
         sellers = [
-            self._add_company(f"Sandbox Seller {n}", "seller") for n in range(1, config.sellers + 1)
+            self.add_company(f"Sandbox Seller {n}", "seller") for n in range(1, config.sellers + 1)
         ]
         self.buyer = buyer
         self.sellers = sellers
@@ -90,7 +91,10 @@ class SandboxState:
             self.add_product(product)
         self.orders: dict[str, BuyerOrder] = {}
         self.seller_orders: dict[str, SellerOrder] = {}
-        self.shared: dict[str, dict[str, Any]] = {"documents": {}, "sftp": {}, "webhooks": {}}
+        self.documents: dict[str, Document] = {}
+        self.sftp_users: dict[str, SftpUser] = {}
+        self.webhooks: dict[str, Webhook] = {}
+        self.invitations: dict[str, Invitation] = {}
 
     def reset(self) -> None:
         """Rebuild the seeded world and forget counters and records; the rate limit stays."""
@@ -107,7 +111,9 @@ class SandboxState:
 
     # Accounts
 
-    def _add_company(self, name: str, kind: str) -> Company:
+    def add_company(self, name: str, kind: str, *, when: datetime = _SEED_TIME) -> Company:
+        """Create a company (``kind`` is buyer or seller) with one user and API key."""
+        self.check_room(self.companies, "companies")
         slug = name.lower().replace(" ", "-")
         company = Company(
             id=self.ids.object_id(),
@@ -115,7 +121,7 @@ class SandboxState:
             commerce_type="buyer" if kind == "buyer" else "seller",
             contact_email=f"hello@{slug}.example",
             url=f"https://{slug}.example",
-            created=_SEED_TIME,
+            created=when,
         )
         self.companies[company.id] = company
         user = User(
@@ -125,8 +131,8 @@ class SandboxState:
             first_name="Sandbox",
             last_name=name.rpartition(" ")[2],
             api_key=self.ids.api_key(),
-            created=_SEED_TIME,
-            updated=_SEED_TIME,
+            created=when,
+            updated=when,
         )
         self.users[user.id] = user
         self._keys[user.api_key] = user

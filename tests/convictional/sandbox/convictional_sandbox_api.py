@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from typing import Any
 
 import aiohttp
@@ -68,7 +70,8 @@ class Api:
             raw = await response.read()
             body: Any = raw.decode()
             if response.content_type == "application/json" and raw:
-                body = await response.json()
+                with contextlib.suppress(ValueError):  # a broken body stays text
+                    body = json.loads(raw)
             return Reply(response.status, response.headers, body)
 
     async def get(self, path: str, **kwargs: Any) -> Reply:
