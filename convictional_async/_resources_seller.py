@@ -24,7 +24,7 @@ from ._models_products import (
 from ._models_shared import CreatedId, Deleted, Dimensions
 from ._resources_common import Query, Requester, check_id, multipart
 from ._resources_seller_orders import SellerOrders
-from .core import Response
+from .core import Response, parse_json
 from .core._serialization import UNSET, UnsetType
 
 
@@ -33,6 +33,12 @@ def _csv_bytes(csv: bytes | str) -> bytes:
     if not isinstance(data, bytes) or not data.strip():
         raise ValueError("csv must be non-empty text or bytes")
     return data
+
+
+def _one_or_more_products(response: Response) -> tuple[Product, ...]:
+    if isinstance(wire.unwrap(response, parse_json(response.body)), dict):
+        return (wire.decode(response, Product),)
+    return wire.decode_list(response, Product)
 
 
 def _creates_entries(patch: PatchProduct) -> bool:
@@ -93,12 +99,13 @@ class SellerProducts:
             "POST", Product, ("products",), product, idempotent=False
         )
 
-    async def create_from_csv(self, csv: bytes | str) -> Product:
-        """Create a product from CSV (sent as ``text/csv``)."""
+    async def create_from_csv(self, csv: bytes | str) -> tuple[Product, ...]:
+        """Create products from CSV (sent as ``text/csv``; rows sharing a code are one
+        product's variants); the reply may be one product or a list."""
         return await self._requester.call(
             "POST",
             self._requester.url("products"),
-            lambda r: wire.decode(r, Product),
+            _one_or_more_products,
             body=_csv_bytes(csv),
             content_type="text/csv",
             idempotent=False,

@@ -463,10 +463,11 @@ async def test_each_endpoint_sends_what_the_reference_says(
         assert seen.json() == body
 
 
-async def test_a_product_can_be_created_from_csv(stub):
-    stub.route("POST", "/products", json_reply(PRODUCT))
+@pytest.mark.parametrize("reply", [PRODUCT, {"data": PRODUCT}, [PRODUCT], {"data": [PRODUCT]}])
+async def test_a_product_can_be_created_from_csv(stub, reply):
+    stub.route("POST", "/products", json_reply(reply))
     async with ConvictionalClient(KEY, base_url=stub.url, rate_limit=None) as client:
-        product = await client.seller.products.create_from_csv("code,title\nC-1,Tee\n")
+        (product,) = await client.seller.products.create_from_csv("code,title\nC-1,Tee\n")
     assert product.id == "p1"
     (seen,) = stub.seen
     assert seen.headers["Content-Type"] == "text/csv"
