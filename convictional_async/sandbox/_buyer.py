@@ -21,7 +21,8 @@ from aiohttp import web
 from ._errors import ApiError
 from ._http import call_of, json_reply, read_json, reply_text
 from ._ids import parse_rfc3339
-from ._lifecycle import cancel_item, cancel_order, create_order
+from ._lifecycle import cancel_item, cancel_order
+from ._order_create import create_order
 from ._order_views import buyer_order, refund_view
 from ._orders import BuyerOrder, SellerOrder
 from ._paging import page_of, paged_envelope

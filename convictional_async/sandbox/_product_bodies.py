@@ -43,7 +43,9 @@ def _variant_fields(check: Checker) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "sku": check.text("sku", max_length=MAX_NAME, empty=False),
         "title": check.text("title", max_length=MAX_NAME),
-        "inventory": check.integer(inventory_key, low=0, high=_MAX_INVENTORY),
+        "inventory": check.integer(
+            inventory_key, low=0, high=_MAX_INVENTORY, below="must be greater than 0"
+        ),
         "barcode": check.text("barcode", max_length=64),
         "barcode_type": check.choice("barcodeType", _BARCODE_TYPES),
         "base_price": check.money("basePrice"),

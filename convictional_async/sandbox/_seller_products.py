@@ -82,6 +82,7 @@ class SellerProductHandlers:
         seller = call_of(request).user.company
         if request.content_type == "text/csv":
             created = products_from_csv(self.state, seller, await request.text())
+            self.state.check_product_room(len(created))
             for product in created:
                 self.state.add_product(product)
             return json_reply([seller_product(self.state, seller, p) for p in created])

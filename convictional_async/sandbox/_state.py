@@ -80,6 +80,7 @@ class SandboxState:
         self.sellers = sellers
         self.price_lists: dict[str, PriceList] = {}
         self.partnerships: dict[str, Partnership] = {}
+        self._pairs: dict[tuple[str, str], Partnership] = {}
         for seller in sellers:
             default = self.add_price_list(seller, "Default", _SEED_TIME)
             self.add_partnership(buyer, seller, pricing_id=default.id, when=_SEED_TIME)
@@ -178,25 +179,24 @@ class SandboxState:
             updated=when,
         )
         self.partnerships[partnership.id] = partnership
+        self._pairs[(buyer.id, seller.id)] = partnership
         return partnership
 
     def partnership(self, buyer: Company, seller: Company) -> Partnership | None:
         """Return the active partnership of ``buyer`` and ``seller``, or None."""
-        return next(
-            (
-                p
-                for p in self.partnerships.values()
-                if p.buyer is buyer and p.seller is seller and p.active
-            ),
-            None,
-        )
+        partnership = self._pairs.get((buyer.id, seller.id))
+        return partnership if partnership is not None and partnership.active else None
 
     # Catalogue
 
+    def check_product_room(self, count: int) -> None:
+        """Refuse ``count`` more products past ``MAX_PRODUCTS``."""
+        if len(self.products) + count > MAX_PRODUCTS:
+            raise ApiError.general(422, f"the sandbox holds at most {MAX_PRODUCTS} products")
+
     def add_product(self, product: Product) -> None:
         """Store a product and index its variants."""
-        if len(self.products) >= MAX_PRODUCTS:
-            raise ApiError.general(422, f"the sandbox holds at most {MAX_PRODUCTS} products")
+        self.check_product_room(1)
         self.products[product.id] = product
         self.index_variants(product)
 

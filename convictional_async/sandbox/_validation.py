@@ -92,15 +92,18 @@ class Checker:
             return None
         return value
 
-    def integer(self, key: str, *, low: int, high: int, required: bool = False) -> int | None:
-        """Return an integer field within ``[low, high]`` (None when absent or invalid)."""
+    def integer(
+        self, key: str, *, low: int, high: int, required: bool = False, below: str | None = None
+    ) -> int | None:
+        """Return an integer field within ``[low, high]``; ``below`` words a too-low value."""
         value = self._get(key, required)
         if value is _MISSING or (value is None and not required):
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             self.add(key, "must be an integer")
         elif value < low:
-            self.add(key, "must be greater than 0" if low == 0 else f"must be at least {low}")
+            default = "must not be negative" if low == 0 else f"must be at least {low}"
+            self.add(key, below or default)
         elif value > high:
             self.add(key, f"must be at most {high}")
         else:

@@ -166,6 +166,8 @@ async def test_cancel_items_partly_and_in_full(api: Api) -> None:
         refused = await api.call("POST", path, json={"newQuantity": bad}, key="seller")
         assert refused.status == 400, bad
     assert (await api.call("POST", path, json={}, key="seller")).status == 400  # 2 shipped
+    negative = await api.call("POST", path, json={"newQuantity": -1}, key="seller", headers=NEW)
+    assert negative.body == {"errors": {"newQuantity": ["must not be negative"]}}
     cancelled = await api.ok("POST", path, {"newQuantity": 3, "reason": "short"}, key="seller")
     assert (cancelled["_id"], cancelled["cancelled"], cancelled["cancelledReason"]) == (
         first,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from convictional_sandbox_api import Api
@@ -188,3 +189,18 @@ async def test_csv_create(api: Api) -> None:
         "rows[1].inventoryQuantity",
         "products[0].title",
     }
+
+
+async def test_a_csv_beyond_the_product_bound_adds_nothing(
+    make_sandbox: Callable[..., Sandbox], make_api: Callable[[Sandbox], Api]
+) -> None:
+    async with make_sandbox(products=19_999) as sandbox:
+        api = make_api(sandbox)
+        two = "code,title\nNEW-1,One\nNEW-2,Two\n"
+        headers = {"Content-Type": "text/csv", **NEW}
+        refused = await api.call("POST", "/products", data=two, key="seller", headers=headers)
+        assert (refused.status, refused.body) == (
+            422,
+            {"errors": {"general": ["the sandbox holds at most 20000 products"]}},
+        )
+        assert len(sandbox.state.products) == 19_999
