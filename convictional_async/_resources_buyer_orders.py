@@ -139,7 +139,8 @@ class BuyerOrders:
         pages read before the deadline; the client's clock is more than five minutes
         ahead of the server's; or the lookup itself fails or the deadline passes. In the
         last case the create's error is raised with a note saying the outcome is unknown:
-        call :meth:`find_by_reference` before creating that order again.
+        call :meth:`find_by_reference` before creating that order again. A 2xx reply that
+        cannot be read (``ResponseDecodeError``) means the order was made: find it too.
         """
         order = BuyerOrderCreate(
             address=address,
