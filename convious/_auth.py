@@ -18,6 +18,9 @@ through the SDK's own pipeline; the response becomes an authlib ``OAuth2Token``.
   a warning.
 * On a 401 from an API call, the pipeline asks :meth:`refresh_after_unauthorized`: one
   re-login shared by every caller that saw the same token rejected, then one replay.
+* With a ``token_cache`` (a :class:`TokenCache`, such as ``RedisTokenCache``), the token
+  is shared with every process using the same cache and credential: a login (and a
+  re-login after a 401) happens in one of them and the others get its token.
 * Logins that keep failing are backed off, for every caller at once. When tokens
   younger than :data:`FRESH_TOKEN_AGE` are rejected twice in a row, or the token
   endpoint refuses twice in a row, the next login waits for a cool-down
@@ -45,9 +48,11 @@ from yarl import URL
 
 from convictional_async.core import (
     APIStatusError,
+    CachedToken,
     ClientMetrics,
     Pipeline,
     Response,
+    TokenCache,
     TokenRequestError,
     parse_json,
     redact_text,
@@ -216,6 +221,8 @@ class ClientCredentialsAuth:
         metrics: ClientMetrics | None = None,
         leeway: float = DEFAULT_LEEWAY,
         auth_method: str = "client_secret_post",
+        token_cache: TokenCache | None = None,
+        cache_key: str | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
@@ -223,6 +230,8 @@ class ClientCredentialsAuth:
                 raise ValueError(f"{name} must be a non-empty string")
         if isinstance(leeway, bool) or not isinstance(leeway, int | float) or leeway < 0:
             raise ValueError(f"leeway must be a number >= 0, got {leeway!r}")
+        if token_cache is not None and not cache_key:
+            raise ValueError("a token_cache needs the credential's cache_key")
         self.client_id = client_id
         self._secret = client_secret
         self._client_auth = ClientAuth(client_id, client_secret, auth_method)
@@ -231,7 +240,9 @@ class ClientCredentialsAuth:
         self._metrics = metrics if metrics is not None else ClientMetrics()
         self._leeway = float(leeway)
         self._clock = clock
-        self._token: OAuth2Token | None = None
+        self._cache = token_cache
+        self._cache_key = cache_key or ""
+        self._access_token: str | None = None
         self._headers: Mapping[str, str] | None = None
         self._refresh_at: float | None = None
         self._fetching: asyncio.Task[Mapping[str, str]] | None = None
@@ -285,12 +296,12 @@ class ClientCredentialsAuth:
 
     def secrets(self) -> tuple[str, ...]:
         """The client secret and the current access token."""
-        token = self._token.get("access_token") if self._token is not None else None
-        return (self._secret, token) if isinstance(token, str) else (self._secret,)
+        token = self._access_token
+        return (self._secret, token) if token else (self._secret,)
 
     def forget_token(self) -> None:
         """Drop the cached token; the next call logs in again."""
-        self._token = self._headers = self._refresh_at = None
+        self._access_token = self._headers = self._refresh_at = None
 
     def _note_rejection(self, now: float) -> None:
         """Count a newly rejected token; a second young one in a row starts a cool-down."""
@@ -314,7 +325,7 @@ class ClientCredentialsAuth:
         if task is None:
             if self._last_refusal is not None and self._clock() < self._login_not_before:
                 raise self._cooling_down(self._last_refusal)
-            task = self._fetching = asyncio.ensure_future(self._login())
+            task = self._fetching = asyncio.ensure_future(self._login(stale))
             task.add_done_callback(self._login_done)
         return await asyncio.shield(task)
 
@@ -324,22 +335,35 @@ class ClientCredentialsAuth:
         if not task.cancelled():
             task.exception()  # a failure nobody awaited any more is not "never retrieved"
 
-    async def _login(self) -> Mapping[str, str]:
-        self._metrics.token_requests += 1
+    async def _login(self, stale: Mapping[str, str] | None = None) -> Mapping[str, str]:
         try:
-            token = await self._request_token()
+            if self._cache is None:
+                token = await self._fresh_token()
+            else:
+                rejected = stale["Authorization"].removeprefix("Bearer ") if stale else None
+                token = await self._cache.fetch(self._cache_key, self._fresh_token, stale=rejected)
         except TokenRequestError as refusal:
             self._note_refusal(refusal)
             raise
         self._refusals = 0
-        self._token = token
-        self._headers = {"Authorization": f"Bearer {token['access_token']}"}
+        self._access_token = token.access_token
+        self._headers = {"Authorization": f"Bearer {token.access_token}"}
         self._obtained_at = now = self._clock()
+        self._refresh_at = None if token.renew_in is None else now + token.renew_in
+        logger.debug(
+            "obtained a token for client %s (renew in %s s)", self.client_id, token.renew_in
+        )
+        return self._headers
+
+    async def _fresh_token(self) -> CachedToken:
+        """Ask the token endpoint for a token; it is due for renewal a leeway before it expires."""
+        self._metrics.token_requests += 1
+        token = await self._request_token()
         expires_in = token.get("expires_in")  # a float from token_lifetime, or absent
         expires_in = expires_in if isinstance(expires_in, float) else None
-        self._refresh_at = refresh_deadline(now, expires_in, self._leeway)
-        logger.debug("obtained a token for client %s (expires in %s s)", self.client_id, expires_in)
-        return self._headers
+        return CachedToken(
+            str(token["access_token"]), renew_in=refresh_deadline(0.0, expires_in, self._leeway)
+        )
 
     async def _request_token(self) -> OAuth2Token:
         headers, body = dict(_FORM), prepare_token_request("client_credentials")

@@ -18,6 +18,7 @@ from convictional_async.core import (
     RateLimiter,
     RetryPolicy,
     Timeout,
+    TokenCache,
     Transport,
     shared_rate_limiter,
 )
@@ -71,7 +72,10 @@ class ConviousClient:
     credential hold off, and the limiter then paces at about the rate the server
     accepted, probing upward while requests succeed). ``rate_limiter`` replaces the
     in-process limiter shared per credential with any :class:`RateLimiter` (one shared
-    across processes, say); the client never closes it. ``timeout.deadline`` bounds each
+    across processes, say); one with a ``for_credential(key)`` method (such as
+    ``RedisRateLimiter``) is bound to this client's credential with it. ``token_cache``
+    shares the token with other processes (``RedisTokenCache``). The client never closes
+    a limiter or cache it was given. ``timeout.deadline`` bounds each
     call, waits and retries included (60 s by default); ``max_response_bytes`` caps a
     response body. ``session`` lets you share your own ``aiohttp.ClientSession``, which
     the client then never closes.
@@ -91,6 +95,7 @@ class ConviousClient:
         retry: RetryPolicy | None = None,
         rate_limit: RateLimit | None = None,
         rate_limiter: RateLimiter | None = None,
+        token_cache: TokenCache | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         token_leeway: float = DEFAULT_LEEWAY,
         coalesce: bool = True,
@@ -123,6 +128,10 @@ class ConviousClient:
             callable(getattr(rate_limiter, name, None)) for name in ("reserve", "observe")
         ):
             raise ValueError("rate_limiter must have reserve() and observe() (see RateLimiter)")
+        if token_cache is not None and not callable(getattr(token_cache, "fetch", None)):
+            raise ValueError("token_cache must have fetch() (see TokenCache)")
+        fingerprint = hashlib.sha256(f"convious\0{identity}\0{client_id}".encode()).hexdigest()
+        key = f"convious:{fingerprint[:32]}"
         self._transport = Transport(
             timeout=timeout,
             max_connections=max_connections,
@@ -139,10 +148,14 @@ class ConviousClient:
             ),
             metrics=self.metrics,
             leeway=token_leeway,
+            token_cache=token_cache,
+            cache_key=key,
         )
-        fingerprint = hashlib.sha256(f"convious\0{identity}\0{client_id}".encode()).hexdigest()
+        bind = getattr(rate_limiter, "for_credential", None)
+        if callable(bind):
+            rate_limiter = bind(key)
         self.rate_limiter: RateLimiter = rate_limiter or shared_rate_limiter(
-            f"convious:{fingerprint[:32]}", rate_limit, max_pause=retry.max_retry_after
+            key, rate_limit, max_pause=retry.max_retry_after
         )
         """The limiter shared by every client in this process using the same credential
         (``rate_limiter.limit`` is the pacing in force, learned or configured)."""

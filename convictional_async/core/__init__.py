@@ -44,6 +44,7 @@ from ._ratelimit import (
     shared_rate_limiter,
 )
 from ._redact import REDACTED, redact_text, redact_url
+from ._redis._tokencache import CachedToken, TokenCache
 from ._response import Response
 from ._retry import RetryPolicy, parse_retry_after, retry_after_seconds
 from ._serialization import (
@@ -75,6 +76,7 @@ __all__ = [
     "Auth",
     "AuthenticationError",
     "BadRequestError",
+    "CachedToken",
     "ClientMetrics",
     "Coalescer",
     "ConflictError",
@@ -103,6 +105,7 @@ __all__ = [
     "ServerError",
     "TLSError",
     "Timeout",
+    "TokenCache",
     "TokenRequestError",
     "Transport",
     "TransportError",
