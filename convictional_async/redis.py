@@ -15,7 +15,7 @@ client). Nothing else in the SDK imports this module or redis::
     await tokens.aclose()
 """
 
-from .core._redis._common import RedisUnavailableError
+from .core._errors import RedisUnavailableError
 from .core._redis._ratelimit import RedisRateLimiter
 from .core._redis._tokencache import CachedToken, TokenCache
 from .core._redis._tokens import RedisTokenCache

@@ -21,7 +21,8 @@
     ├── ResponseDecodeError         a 2xx response whose body is not what the API promises
     │   └── ResponseTooLarge        the body is larger than the client's cap on bytes read
     ├── TokenRequestError           the OAuth2 token endpoint refused or garbled a token
-    └── PaginationError             pages that make no progress or point to another origin
+    ├── PaginationError             pages that make no progress or point to another origin
+    └── RedisUnavailableError       Redis, holding the shared budget or token, did not answer
 
 Every error that came with a response carries ``status``, ``request_id`` (the
 ``X-Request-ID`` header), ``method``, ``url``, the normalized ``errors`` mapping
@@ -206,6 +207,14 @@ class TokenRequestError(_ResponseError):
 
 class PaginationError(SDKError):
     """A server's pages make no progress or point elsewhere, so iteration stopped."""
+
+
+class RedisUnavailableError(SDKError):
+    """Redis, which holds the shared rate budget or token, did not answer in time.
+
+    Raised instead of sending a request when ``on_redis_error="fail"``; the request was
+    not sent.
+    """
 
 
 _STATUS_CLASSES: dict[int, type[APIStatusError]] = {

@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
-from .._errors import SDKError
+from .._errors import RedisUnavailableError
 
 logger = logging.getLogger("convictional_async.redis")
 
@@ -25,14 +25,6 @@ DEFAULT_PREFIX = "convictional-async"
 DEFAULT_TIMEOUT = 1.0
 """Seconds one Redis call may take before it counts as a failure."""
 _NAME = re.compile(r"[A-Za-z0-9._:/-]{1,200}")
-
-
-class RedisUnavailableError(SDKError):
-    """Redis, which holds the shared rate budget or token, did not answer in time.
-
-    Raised instead of sending a request when ``on_redis_error="fail"``; the request was
-    not sent.
-    """
 
 
 def check_name(what: str, value: object) -> str:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from .._errors import RedisUnavailableError
 from .._ratelimit import (
     ADVERTISED_TTL,
     DEFAULT_MARGIN,
@@ -43,7 +44,6 @@ from ._common import (
     Background,
     OnRedisError,
     RedisClient,
-    RedisUnavailableError,
     check_client,
     check_name,
     check_policy,

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from .._errors import RedisUnavailableError
 from . import _scripts
 from ._common import (
     DEFAULT_PREFIX,
@@ -24,7 +25,6 @@ from ._common import (
     Background,
     OnRedisError,
     RedisClient,
-    RedisUnavailableError,
     check_client,
     check_name,
     check_policy,
