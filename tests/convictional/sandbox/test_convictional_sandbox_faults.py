@@ -16,7 +16,7 @@ def test_every_route_is_a_target() -> None:
     assert CREATE in ROUTE_TARGETS
     assert "GET /buyer/products/{productId}" in ROUTE_TARGETS
     assert "PUT /webhooks/{webhookId}" in ROUTE_TARGETS
-    assert len(ROUTE_TARGETS) == 46  # 20 Seller + 17 Shared + 9 Buyer
+    assert len(ROUTE_TARGETS) == 46  # 21 Seller + 16 Shared (webhook update: PATCH, PUT) + 9 Buyer
     assert Faults().targets == ROUTE_TARGETS
     with pytest.raises(ValueError, match="unknown fault target"):
         Faults().inject("error", target="POST /buyer/checkout")
