@@ -178,7 +178,8 @@ class Pipeline:
         metrics = self.metrics
         metrics.requests += 1
         auth = self.auth
-        ready = self._ready_callback if self.rate_limiter is not None else None
+        limiter = self.rate_limiter
+        ready = self._ready_callback if limiter is not None else None
         seconds = self.transport.timeout.deadline if deadline is DEFAULT else deadline
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -222,8 +223,8 @@ class Pipeline:
                 metrics.failures += 1
                 raise
             status = response.status
-            if ready is not None:
-                self.rate_limiter.observe(status, response.headers)  # type: ignore[union-attr]
+            if limiter is not None:
+                limiter.observe(status, response.headers)
             if 200 <= status < 300:
                 if self._logger.isEnabledFor(logging.DEBUG):
                     self._log(method, url, status, started, attempt, response.request_id, None)
