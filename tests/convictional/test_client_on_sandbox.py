@@ -320,6 +320,36 @@ async def test_errors_from_the_sandbox_carry_request_id_version_and_field_errors
     assert "title" in error.errors
 
 
+@pytest.mark.parametrize("shape", ["order", "envelope", "id_json", "id_text"])
+async def test_every_create_reply_shape_of_the_sandbox_gives_the_order(shape):
+    config = SandboxConfig(rate_limit=None, products=3, order_create_response=shape)
+    async with Sandbox(config) as sandbox, client(sandbox, sandbox.buyer_key) as buyer:
+        variant = (await collect(buyer.buyer.products.list()))[0].variants[0]
+        line = OrderItem(variant_id=variant.id, buyer_reference="l1", quantity=1)
+        order = await buyer.buyer.orders.create(
+            buyer_reference="PO-SHAPE", ordered_date=None, address=ADDRESS, items=[line]
+        )
+    assert order.buyer_reference == "PO-SHAPE"
+    assert order.items[0].variant_id == variant.id
+
+
+@pytest.mark.parametrize(("new_errors", "status"), [(True, 422), (False, 400)])
+async def test_both_error_formats_of_the_sandbox_become_one_validation_error(
+    sandbox, new_errors, status
+):
+    async with client(sandbox, sandbox.buyer_key, new_errors=new_errors) as buyer:
+        with pytest.raises(ValidationError) as caught:
+            await buyer.buyer.orders.create(
+                buyer_reference="PO-BAD",
+                ordered_date=None,
+                address=ADDRESS,
+                items=[OrderItem(variant_id="no-such-variant", buyer_reference="l", quantity=1)],
+            )
+    assert caught.value.status == status
+    assert caught.value.errors
+    assert caught.value.request_id == sandbox.state.records[-1].request_id
+
+
 # --- paging and the shared budget -------------------------------------------------------------
 
 
