@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-PACKAGES = ["convictional_async", "convictional_async.core", "convious", "convious.sandbox"]
+PACKAGES = [
+    "convictional_async",
+    "convictional_async.core",
+    "convictional_async.core.sandbox",
+    "convictional_async.redis",
+    "convictional_async.sandbox",
+    "convious",
+    "convious.sandbox",
+]
 
 
 def isort_key(name: str) -> tuple[int, str]:
