@@ -100,3 +100,30 @@ def test_both_commands_set_up_a_fresh_virtualenv(marker):
     commands = re.findall(r"```sh\n(.*?)\n```", README, flags=re.DOTALL)
     (command,) = [c for c in commands if marker in c]
     assert command.startswith("python3 -m venv .venv && .venv/bin/pip install")
+
+
+def test_convictional_quick_start_runs_against_the_sandbox(monkeypatch, capsys):
+    """The Convictional quick start, as written, against the Convictional sandbox."""
+    import convictional_async
+    from convictional_async.sandbox import Sandbox as ConvictionalSandbox
+
+    code = block_with("ConvictionalClient(api_key=")
+    body = "".join(f"    {line}\n" for line in code.splitlines())
+
+    async def run() -> None:
+        async with ConvictionalSandbox() as sandbox:
+            real = convictional_async.ConvictionalClient
+
+            class PointedAtSandbox(real):  # type: ignore[misc, valid-type]
+                def __init__(self, api_key: str, **kwargs: Any) -> None:
+                    super().__init__(sandbox.buyer_key, base_url=sandbox.url, **kwargs)
+
+            monkeypatch.setattr(convictional_async, "ConvictionalClient", PointedAtSandbox)
+            namespace: dict[str, Any] = {"__name__": "readme"}
+            exec(compile(f"async def example():\n{body}", "README Convictional", "exec"), namespace)  # noqa: S102
+            await namespace["example"]()
+
+    asyncio.run(run())
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].split(" ", 1)[1] == "[(True, False, False, False)]"  # posted to its seller
+    assert printed[-1].startswith("200 ")
