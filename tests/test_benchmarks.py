@@ -444,3 +444,11 @@ def test_ratelimit_benchmark_runs_and_reports_every_column(capsys):
     out = capsys.readouterr().out
     assert "429/1000" in out
     assert "window 5/s, 60 GETs" in out
+
+
+def test_convictional_benchmark_lists_every_product_once(capsys):
+    module = _load("benchmarks_convictional", BENCHMARKS / "convictional.py")
+    result = module.main(["--quick"])
+    assert result.unique == result.products == 600
+    assert result.server_429s == 0
+    assert "429" in capsys.readouterr().out
