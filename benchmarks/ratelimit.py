@@ -10,7 +10,9 @@ process-wide limiter) to a local server that enforces a limit (see ``_limited_se
 * ``unknown 100/s``: fixed windows that advertise nothing; 500 concurrent requests through
   a client that knows no limit and must learn it from 429s (``Retry-After: 1``);
 * ``convious sandbox 100/s``: the same through ``ConviousClient`` (token, validation,
-  decoding) against the Convious sandbox's pricer with ``Sandbox(rate_limit=100)``.
+  decoding) against the Convious sandbox's pricer with ``Sandbox(rate_limit=100)``;
+* ``convictional sandbox 5/s, 3 clients``: 50 requests from three ``ConvictionalClient``
+  objects sharing one key, against the Convictional sandbox's strict 5/s buckets.
 
 Printed per scenario: wall time against the ideal (requests / rate), the budget used as a
 share of the limit, 429s per 1,000 requests, and the p50/p99 wait in the limiter.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import statistics
 import sys
@@ -36,6 +39,7 @@ from pathlib import Path
 
 from yarl import URL
 
+from convictional_async import ConvictionalClient
 from convictional_async.core import (
     APIKeyAuth,
     Pipeline,
@@ -45,6 +49,7 @@ from convictional_async.core import (
     Transport,
     shared_rate_limiter,
 )
+from convictional_async.sandbox import Sandbox as ConvictionalSandbox
 from convious import ConviousClient
 from convious.sandbox import Sandbox
 
@@ -98,6 +103,7 @@ class Scenario:
     clients: int = 1
     second_loop: bool = False
     sandbox: bool = False
+    convictional: bool = False
 
 
 @dataclass
@@ -169,9 +175,41 @@ async def run_sandbox(scenario: Scenario) -> Result:
         return Result(scenario, wall, ok, sandbox.state.stats()["rate_limited"], waits)
 
 
+async def run_convictional(scenario: Scenario) -> Result:
+    """Three ConvictionalClients on one key against the Convictional sandbox's strict limit."""
+    waits: list[float] = []
+    async with ConvictionalSandbox() as sandbox, contextlib.AsyncExitStack() as stack:
+        shared = shared_rate_limiter(
+            f"bench-convictional-{time.monotonic_ns()}", RateLimit(max_requests=5)
+        )
+        clients = [
+            await stack.enter_async_context(
+                ConvictionalClient(
+                    sandbox.buyer_key,
+                    base_url=sandbox.url,
+                    rate_limit=None,
+                    rate_limiter=TimedLimiter(shared, waits),
+                )
+            )
+            for _ in range(scenario.clients)
+        ]
+        before = len(sandbox.state.records)
+        started = time.monotonic()
+        results = await asyncio.gather(
+            *(clients[n % len(clients)].shared.me() for n in range(scenario.requests)),
+            return_exceptions=True,
+        )
+        wall = time.monotonic() - started
+        throttled = sum(1 for r in list(sandbox.state.records)[before:] if r.status == 429)
+    ok = sum(1 for r in results if not isinstance(r, BaseException))
+    return Result(scenario, wall, ok, throttled, waits)
+
+
 async def run(scenario: Scenario, run_id: int) -> Result:
     if scenario.sandbox:
         return await run_sandbox(scenario)
+    if scenario.convictional:
+        return await run_convictional(scenario)
     key = f"bench-{run_id}-{scenario.kind}-{time.monotonic_ns()}"
     limit = RateLimit(max_requests=scenario.rate) if scenario.configured else None
     waits: list[float] = []
@@ -211,6 +249,15 @@ def scenarios(quick: bool) -> list[Scenario]:
         Scenario("window 5/s, 3 clients x 2 loops", "window", 5, small, True, 3, True),
         Scenario("unknown 100/s, 500 requests", "unknown", 100, large, configured=False),
         Scenario("convious sandbox 100/s, 500 lookups", "unknown", 100, large, False, sandbox=True),
+        Scenario(
+            "convictional sandbox 5/s, 3 clients",
+            "window",
+            5,
+            max(6, round(50 * scale)),
+            True,
+            clients=3,
+            convictional=True,
+        ),
     ]
 
 
