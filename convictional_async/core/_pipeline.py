@@ -24,6 +24,7 @@ from ._errors import (
     DeadlineExceeded,
     RateLimitError,
     ResponseDecodeError,
+    SDKError,
     TransportError,
     status_error_class,
 )
@@ -38,6 +39,7 @@ from ._transport import Transport
 
 _core_logger = logging.getLogger("convictional_async")
 T = TypeVar("T")
+E = TypeVar("E", bound=SDKError)
 
 
 class _Default(enum.Enum):
@@ -208,6 +210,7 @@ class Pipeline:
                 metrics.deadlines_exceeded += 1
                 raise
             except TransportError as exc:
+                self._scrubbed(exc, credential)
                 delay = self.retry.delay_after_error(
                     exc, attempt=attempt, idempotent=idempotent, rand=self._rand()
                 )
@@ -234,7 +237,7 @@ class Pipeline:
                     return parse(response)
                 except ResponseDecodeError as exc:
                     metrics.failures += 1
-                    raise self._scrubbed(exc) from exc.__cause__
+                    raise self._scrubbed(exc, credential) from exc.__cause__
             if (
                 status == 401
                 and credential is not None
@@ -270,7 +273,7 @@ class Pipeline:
             self._log(method, url, status, started, attempt, response.request_id, delay)
             if delay is None or not self._time_left(expires, delay, loop):
                 metrics.failures += 1
-                raise self._error_factory(response, secrets=self._all_secrets())
+                raise self._error_factory(response, secrets=self._all_secrets(credential))
             await self._sleep(delay)
             metrics.retries += 1
             if status == 429:
@@ -312,15 +315,25 @@ class Pipeline:
         """Whether a retry after ``delay`` seconds could still start before the deadline."""
         return expires is None or loop.time() + delay < expires
 
-    def _all_secrets(self) -> tuple[str, ...]:
+    def _all_secrets(self, credential: Mapping[str, str] | None = None) -> tuple[str, ...]:
+        """Everything to scrub: the pipeline's secrets, the auth's, and the credential this
+        attempt was sent with (it may have been replaced since), with and without its
+        scheme."""
         auth = self.auth
-        return self._secrets + auth.secrets() if auth is not None else self._secrets
+        secrets = self._secrets + auth.secrets() if auth is not None else self._secrets
+        if credential:
+            secrets += tuple(
+                part for value in credential.values() for part in (value, value.split()[-1])
+            )
+        return secrets
 
-    def _scrubbed(self, error: ResponseDecodeError) -> ResponseDecodeError:
-        """``error`` with every known secret removed from its message and body."""
-        secrets = self._all_secrets()
+    def _scrubbed(self, error: E, credential: Mapping[str, str] | None = None) -> E:
+        """``error`` with every known secret removed from its message (and body)."""
+        secrets = self._all_secrets(credential)
         if secrets:
-            error.body = redact_text(error.body, secrets)
+            body = getattr(error, "body", None)
+            if isinstance(body, str):
+                error.body = redact_text(body, secrets)  # type: ignore[attr-defined]
             error.args = tuple(
                 redact_text(arg, secrets) if isinstance(arg, str) else arg for arg in error.args
             )

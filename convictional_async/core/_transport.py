@@ -69,22 +69,41 @@ class Timeout:
 
 
 def translate_error(exc: Exception, method: str, url: str) -> TransportError:
-    """Map an aiohttp (or socket) exception to the SDK's transport error."""
+    """Map an aiohttp (or socket) exception to the SDK's transport error.
+
+    The message never quotes the exception's own text where that can hold bytes of the
+    response (aiohttp's parse errors quote the raw status or header line, which a server
+    may fill with the request's credentials): it names the kind of failure instead.
+    """
+    kind = type(exc).__name__
     if isinstance(exc, aiohttp.ClientSSLError | aiohttp.ServerFingerprintMismatch):
-        return TLSError(f"TLS failure: {exc}", method=method, url=url)
+        return TLSError(f"TLS failure ({kind})", method=method, url=url)
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
         return ConnectError("timed out while connecting", method=method, url=url)
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return ConnectError(f"could not connect: {exc.os_error}", method=method, url=url)
+        return ConnectError(
+            f"could not connect: {_os_reason(exc.os_error)}", method=method, url=url
+        )
     if isinstance(exc, TimeoutError):
         return RequestTimeout("timed out waiting for the response", method=method, url=url)
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return ConnectionLost("the server closed the connection", method=method, url=url)
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return ConnectionLost(f"incomplete response body: {exc}", method=method, url=url)
-    if isinstance(exc, aiohttp.ClientOSError | aiohttp.ClientConnectionError | OSError):
-        return ConnectionLost(f"connection error: {exc}", method=method, url=url)
-    return TransportError(f"HTTP failure: {type(exc).__name__}: {exc}", method=method, url=url)
+        return ConnectionLost(f"incomplete response body ({kind})", method=method, url=url)
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return ConnectionLost(f"invalid HTTP response ({kind})", method=method, url=url)
+    if isinstance(exc, aiohttp.ClientOSError | OSError):
+        return ConnectionLost(f"connection error: {_os_reason(exc)}", method=method, url=url)
+    if isinstance(exc, aiohttp.ClientConnectionError):
+        return ConnectionLost(f"connection error ({kind})", method=method, url=url)
+    return TransportError(f"HTTP failure ({kind})", method=method, url=url)
+
+
+def _os_reason(exc: OSError) -> str:
+    """An OS error's own words (errno and reason), never anything a server sent."""
+    if exc.strerror:
+        return f"[Errno {exc.errno}] {exc.strerror}" if exc.errno is not None else exc.strerror
+    return type(exc).__name__
 
 
 async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
@@ -351,10 +370,16 @@ class Transport:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             if deadline is not None and isinstance(exc, TimeoutError) and loop.time() >= deadline:
                 raise self._deadline_error(method, url, sent=True) from exc
-            raise translate_error(exc, method, str(url)) from exc
+            error = translate_error(exc, method, str(url))
+            if not isinstance(exc, aiohttp.ClientResponseError):
+                raise error from exc
+            # A response error holds the request's headers (request_info) and may quote the
+            # raw reply: it must not stay reachable as the cause or context, so the typed
+            # error is raised below, outside this handler.
         finally:
             if gate is not None:
                 gate.leave()
+        raise error
 
     async def _until(
         self,

@@ -294,3 +294,32 @@ async def test_debug_log_has_each_attempt_and_no_secret(mock_http, transport, ca
     assert "retrying in" in lines[0]
     assert "attempt 2, request id second" in lines[1]
     assert all("secret-token" not in line for line in caplog.text.splitlines())
+
+
+class ReplacedTokenAuth:
+    """Sends one token, but already holds the next one when the reply arrives."""
+
+    def current(self):
+        return {"Authorization": "Bearer old-token-123456"}
+
+    async def authorize(self):
+        return self.current()
+
+    async def refresh_after_unauthorized(self, used):
+        return False
+
+    def secrets(self):
+        return ("new-token-654321",)
+
+
+async def test_the_credential_an_attempt_used_is_scrubbed_even_after_it_was_replaced(
+    mock_http, transport
+):
+    echo = b'{"error": "bad token old-token-123456 (Bearer old-token-123456)"}'
+    mock_http.post(str(URL_), status=400, body=echo)
+    pipeline = Pipeline(transport, retry=RetryPolicy.never(), auth=ReplacedTokenAuth())
+    with pytest.raises(BadRequestError) as caught:
+        await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=True)
+    error = caught.value
+    for text in (str(error), repr(error), error.body, str(error.errors)):
+        assert "old-token-123456" not in text

@@ -216,7 +216,10 @@ async def test_cancellation_is_never_swallowed(local_server):
             ),
             TLSError,
         ),
-        (aiohttp.TooManyRedirects(mock.Mock(real_url=URL("https://h/x")), ()), TransportError),
+        # A response aiohttp could not parse (or any response error): the reply is unusable.
+        (aiohttp.TooManyRedirects(mock.Mock(real_url=URL("https://h/x")), ()), ConnectionLost),
+        (aiohttp.ClientConnectionError(), ConnectionLost),
+        (ValueError("unexpected"), TransportError),
     ],
 )
 def test_every_aiohttp_error_maps_to_one_transport_error(exc, expected):

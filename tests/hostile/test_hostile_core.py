@@ -136,3 +136,37 @@ async def test_a_token_echoed_in_an_undecodable_body_is_redacted(hostile, transp
     for text in (str(caught.value), repr(caught.value), caught.value.body):
         assert KEY not in text
     assert TOKEN  # (the Convious client's variant is in test_hostile_convious.py)
+
+
+@pytest.fixture
+async def echoing_status_line():
+    """A raw server that answers with an invalid status line quoting the request's key."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        key = next(
+            line.split(b":", 1)[1].strip()
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"authorization:")
+        )
+        writer.write(b"HTTP/1.1 2X0 " + key + b"\r\nX-Echo: " + key + b"\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.close()
+    await server.wait_closed()
+
+
+async def test_a_malformed_reply_quoting_the_key_leaks_it_nowhere(echoing_status_line, transport):
+    pipeline = pipeline_for(transport, retry=RetryPolicy.never())
+    with pytest.raises(SDKError) as caught:
+        await pipeline.send("GET", URL(echoing_status_line) / "x", headers={}, idempotent=True)
+    error: BaseException | None = caught.value
+    while error is not None:  # the error and everything chained to it
+        assert KEY not in str(error)
+        assert KEY not in repr(error)
+        assert KEY not in repr(vars(error))
+        error = error.__cause__ or error.__context__
