@@ -301,9 +301,11 @@ class Pipeline:
         if expires is None:
             return await awaitable
         try:
-            async with asyncio.timeout_at(expires):
+            async with asyncio.timeout_at(expires) as scope:
                 return await awaitable
         except TimeoutError:
+            if not scope.expired():
+                raise  # the awaited thing timed out on its own: not the deadline
             self.metrics.failures += 1
             self.metrics.deadlines_exceeded += 1
             raise DeadlineExceeded(

@@ -485,13 +485,14 @@ class LocalRateLimiter:
             if 200 <= status < 300:
                 learner = self._learner
                 learner.successes += 1
-                # The clock is read every 8th success, or every one while a rate is learned.
-                if (learner.rate is not None or not learner.successes & 7) and learner.record(
-                    now := self._clock()
+                # The clock is read every 8th success, or every one while a rate is learned
+                # or advertised (then the lock is cheap next to the pacing).
+                if (
+                    learner.rate is not None
+                    or self._advertised is not None
+                    or not (learner.successes & 7)
                 ):
-                    with self._lock:
-                        learner.recover(now, self._ceiling())
-                        self._update_limit()
+                    self._tick(self._clock())
             return
         now = self._clock()
         info = RateLimitHeaders.parse(headers, now=time.time())
@@ -519,14 +520,21 @@ class LocalRateLimiter:
             if pause:
                 self._pause(now, min(pause, self._max_pause))
 
+    def _tick(self, now: float) -> None:
+        """Sample the success count, probe the learned rate up, let an advertised limit
+        lapse and a learned one recover."""
+        with self._lock:
+            changed = self._learner.record(now)
+            if self._advertised is not None and now > self._advertised_until:
+                self._advertised = None
+                changed = True
+            if changed:
+                self._learner.recover(now, self._ceiling())
+                self._update_limit()
+
     def _ceiling(self) -> float | None:
         limit = self._configured or self._advertised
         return limit.per_second if limit is not None else None
-
-    def pause_for(self, seconds: float) -> None:
-        """Hold every request through this limiter for ``seconds`` from now (capped)."""
-        with self._lock:
-            self._pause(self._clock(), min(seconds, self._max_pause))
 
     def _pause(self, now: float, seconds: float) -> None:
         until = now + seconds

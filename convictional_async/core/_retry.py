@@ -90,9 +90,15 @@ def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) ->
         raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
 
 
+MAX_RETRIES = 100
+"""The most retries a policy may allow."""
+
+
 def _retry_count(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{attribute.name} must be an integer >= 0, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
+        raise ValueError(
+            f"{attribute.name} must be an integer from 0 to {MAX_RETRIES}, got {value!r}"
+        )
 
 
 def _fraction(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -135,8 +141,12 @@ class RetryPolicy:
 
         ``rand`` is a uniform random number in [0, 1).
         """
-        cap = min(self.backoff_max, self.backoff_initial * self.backoff_multiplier**attempt)
-        return cap * (1.0 - self.jitter * rand)
+        cap = self.backoff_initial
+        for _ in range(min(attempt, 64)):  # past the cap it stops growing (no overflow)
+            if cap >= self.backoff_max:
+                break
+            cap *= self.backoff_multiplier
+        return min(cap, self.backoff_max) * (1.0 - self.jitter * rand)
 
     def delay_after_status(
         self,

@@ -394,9 +394,11 @@ class Transport:
             await wait
             return
         try:
-            async with asyncio.timeout_at(deadline):
+            async with asyncio.timeout_at(deadline) as scope:
                 await wait
         except TimeoutError:
+            if not scope.expired():
+                raise  # the awaited thing timed out on its own: not the deadline
             raise self._deadline_error(method, url, sent=False) from None
 
     def _deadline_error(self, method: str, url: URL, *, sent: bool) -> DeadlineExceeded:

@@ -298,8 +298,9 @@ async def test_an_absurd_advertised_limit_is_floored_and_lapses():
     limiter = limiter_on(vt)
     limiter.observe(200, {"X-Rate-Limit-Limit": "0.000001", "X-Rate-Limit-Duration": "1"})
     assert limiter.limit.per_second == pytest.approx(MIN_RATE)
-    vt.now += 301
-    limiter.observe(200, {"X-RateLimit-Remaining": "10"})  # a header, but no advertised limit
+    for _ in range(8):  # plain replies: the clock is read every 8th
+        vt.now += 40
+        limiter.observe(200, {})
     assert limiter.limit is None
 
 
@@ -392,4 +393,6 @@ def test_two_event_loops_in_two_threads_share_one_budget():
         thread.join(timeout=10)
     assert len(log) == 16
     log.sort()
-    assert min(b - a for a, b in itertools.pairwise(log)) >= 0.0208 - 0.001
+    # Times are taken just after each request was let go, so a busy machine can only add
+    # to one of them: the span of all 16 is the robust claim (two budgets would halve it).
+    assert log[-1] - log[0] >= 15 * 0.0208 * 0.95

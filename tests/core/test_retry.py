@@ -171,3 +171,15 @@ def test_resume_jitter_spreads_waiters_but_stays_small():
     assert len(delays) == 10
     assert all(1.0 <= d <= 1.1 for d in delays)
     assert throttle(policy, {"Retry-After": "60"}, rand=0.999) <= 60.25
+
+
+def test_backoff_stops_growing_at_its_cap_without_overflow():
+    policy = RetryPolicy(backoff_initial=0.5, backoff_max=4.0, jitter=0.0)
+    assert policy.backoff(2000, 0.0) == 4.0
+    assert RetryPolicy(backoff_initial=0.0, jitter=0.0).backoff(5000, 0.0) == 0.0
+
+
+@pytest.mark.parametrize("value", [101, 10**6])
+def test_max_retries_is_bounded(value):
+    with pytest.raises(ValueError, match="max_retries"):
+        RetryPolicy(max_retries=value)
