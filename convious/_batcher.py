@@ -384,7 +384,12 @@ class EventBatcher:
         while self._buffered >= self._max_buffer:
             waiter = asyncio.get_running_loop().create_future()
             self._space_waiters.append(waiter)
-            await waiter
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_senders()  # woken for a free slot while cancelled: pass it on
+                raise
             self._accepting(event)  # the batcher may have closed while we waited
         return self._accept(event, body)
 
@@ -630,14 +635,18 @@ class EventBatcher:
         for item in items:
             (lane or self._lane_of(item)).resolved += 1
         self._buffered -= len(items)
+        self._wake_senders()
+        assert self._progress is not None
+        self._progress.set()
+
+    def _wake_senders(self) -> None:
+        """Wake one waiting ``send()`` per free place in the buffer."""
         room = self._max_buffer - self._buffered
         while self._space_waiters and room > 0:
             waiter = self._space_waiters.popleft()
             if not waiter.done():
                 waiter.set_result(None)
                 room -= 1
-        assert self._progress is not None
-        self._progress.set()
 
     def _lane_of(self, item: _Item) -> _Lane:
         return self._lanes[hash(item.event.product_reference) % len(self._lanes)]

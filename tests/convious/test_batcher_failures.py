@@ -193,3 +193,34 @@ async def test_a_spool_that_fails_to_forget_stops_the_batcher_and_keeps_the_even
         assert len(spool) == 1  # so the next batcher sends it again: at least once
     finally:
         spool.close()
+
+
+class GatedInventory:
+    """Holds every POST until the test opens the gate."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.posts = 0
+
+    async def post_events(self, body: bytes) -> None:
+        await self.gate.wait()
+        self.posts += 1
+
+
+async def test_a_sender_cancelled_just_as_it_was_woken_passes_the_free_place_on():
+    inventory = GatedInventory()
+    batcher = EventBatcher(inventory, max_buffer=1, linger=0, close_timeout=1)  # type: ignore[arg-type]
+    await batcher.start()
+    await batcher.send(removed(0))  # the buffer is full while this one is in flight
+    first = asyncio.create_task(batcher.send(removed(1)))
+    second = asyncio.create_task(batcher.send(removed(2)))
+    for _ in range(5):
+        await asyncio.sleep(0)  # both wait for room
+    inventory.gate.set()
+    while batcher.pending:  # noqa: ASYNC110 (the delivery wakes the first sender ...)
+        await asyncio.sleep(0)
+    first.cancel()  # ... which is cancelled before it resumes
+    async with asyncio.timeout(2):
+        await second  # the place it was given goes to the next sender
+    await batcher.close()
+    assert inventory.posts == 2
