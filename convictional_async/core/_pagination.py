@@ -65,7 +65,8 @@ class PageCursor:
     index: int = 0
     url: str | None = None
     visited: frozenset[str] = attrs.field(default=frozenset(), repr=False)
-    fingerprint: int | None = attrs.field(default=None, repr=False)
+    seen: frozenset[int] = attrs.field(default=frozenset(), repr=False)
+    """Fingerprints of the pages fetched so far: a page seen before is no progress."""
 
     @property
     def request(self) -> PageRequest:
@@ -135,7 +136,7 @@ def next_page(
     """The cursor after ``page``, or ``None`` when it was the last page.
 
     Raises :class:`PaginationError` when the page makes no progress (an empty page with
-    ``has_more``, the same items as the page before, a link already followed) or links
+    ``has_more``, the same items as an earlier page, a link already followed) or links
     to another origin.
     """
     if page.has_more is False:
@@ -145,16 +146,17 @@ def next_page(
             raise PaginationError(f"page {cursor.index} is empty but the server says hasMore")
         return None
     current = fingerprint(page, item_key)
-    if current == cursor.fingerprint:
-        raise PaginationError(f"page {cursor.index} repeats the items of the page before")
+    if current in cursor.seen:
+        raise PaginationError(f"page {cursor.index} repeats the items of an earlier page")
     index = cursor.index + 1
+    seen = cursor.seen | {current}
     if page.next_url:
         url = _link(cursor, page.next_url)
         visited = cursor.visited | {url}
-        return attrs.evolve(cursor, index=index, url=url, visited=visited, fingerprint=current)
+        return attrs.evolve(cursor, index=index, url=url, visited=visited, seen=seen)
     if page.has_more is None and len(page.items) < cursor.limit:
         return None
-    return attrs.evolve(cursor, index=index, url=None, fingerprint=current)
+    return attrs.evolve(cursor, index=index, url=None, seen=seen)
 
 
 async def iter_pages(

@@ -192,7 +192,7 @@ def test_an_empty_page_that_claims_more_is_an_error():
 def test_the_same_items_as_the_page_before_is_an_error():
     state = next_page(cursor(), Page(items=("a", "b"), has_more=True))
     assert state is not None
-    with pytest.raises(PaginationError, match="page 1 repeats the items of the page before"):
+    with pytest.raises(PaginationError, match="page 1 repeats the items of an earlier page"):
         next_page(state, Page(items=("a", "b"), has_more=True))
 
 
@@ -329,3 +329,14 @@ async def test_fetch_errors_propagate_unchanged():
     with pytest.raises(ConnectionResetError, match="boom"):
         async for _item in iter_items(failing, origin=ORIGIN, max_limit=250):
             pass
+
+
+def test_pages_that_cycle_end_in_an_error_not_a_loop():
+    """A server ignoring ``page`` and alternating two pages: A, B, A is already no progress."""
+    cursor = first_page(origin="https://api.example", max_limit=2)
+    pages = [Page(items=("a1", "a2")), Page(items=("b1", "b2"))]
+    for n in range(2):
+        cursor = next_page(cursor, pages[n])
+        assert cursor is not None
+    with pytest.raises(PaginationError, match="earlier page"):
+        next_page(cursor, pages[0])
