@@ -110,13 +110,18 @@ def _reported_error(document: dict[str, Any]) -> str | None:
     return "; ".join(f"{field}: {m}" for field, msgs in errors.items() for m in msgs) or "error"
 
 
-def unwrap(response: Response, document: Any) -> Any:
-    """The resource inside a response: ``data`` of an envelope, else the document itself."""
+def unwrap(response: Response, document: Any, *, include_body: bool = True) -> Any:
+    """The resource inside a response: ``data`` of an envelope, else the document itself.
+
+    ``include_body=False`` keeps the body out of the error (a reply that may hold a secret).
+    """
     if not isinstance(document, dict):
         return document
     reported = _reported_error(document)
     if reported is not None:
-        raise response.decode_error(f"a successful response reports an error: {reported}")
+        raise response.decode_error(
+            f"a successful response reports an error: {reported}", include_body=include_body
+        )
     if "data" in document:
         return document["data"]
     if "error" in document:
@@ -126,7 +131,10 @@ def unwrap(response: Response, document: Any) -> Any:
 
 def decode(response: Response, cls: type[T]) -> T:
     """One resource, bare or in ``{"data": {...}}``, or ResponseDecodeError."""
-    document = unwrap(response, decode_json(response, include_body=not carries_secret(cls)))
+    secret = carries_secret(cls)
+    document = unwrap(
+        response, decode_json(response, include_body=not secret), include_body=not secret
+    )
     return structure_response(_converter, response, document, cls)
 
 
@@ -138,7 +146,7 @@ def decode_optional(response: Response, cls: type[T]) -> T | None:
     document = parse_json(response.body)
     if not isinstance(document, dict):
         return None
-    data = unwrap(response, document)
+    data = unwrap(response, document, include_body=not carries_secret(cls))
     if data is None or data == {}:
         return None
     return structure_response(_converter, response, data, cls)
@@ -155,7 +163,10 @@ def _items(response: Response, document: Any, cls: type[T]) -> tuple[T, ...]:
 
 def decode_list(response: Response, cls: type[T]) -> tuple[T, ...]:
     """A list of resources, a bare array or ``{"data": [...]}``; ``null`` is empty."""
-    document = unwrap(response, decode_json(response, include_body=not carries_secret(cls)))
+    secret = carries_secret(cls)
+    document = unwrap(
+        response, decode_json(response, include_body=not secret), include_body=not secret
+    )
     return _items(response, document, cls)
 
 
@@ -170,8 +181,9 @@ def _page_meta(response: Response, document: dict[str, Any]) -> tuple[bool | Non
 
 def decode_page(response: Response, cls: type[T]) -> Page[T]:
     """One page of a list: a bare array, or an envelope with ``hasMore`` and ``next``."""
-    document = decode_json(response, include_body=not carries_secret(cls))
-    has_more, next_url, data = None, None, unwrap(response, document)
+    secret = carries_secret(cls)
+    document = decode_json(response, include_body=not secret)
+    has_more, next_url, data = None, None, unwrap(response, document, include_body=not secret)
     if isinstance(document, dict):
         if "data" not in document:
             raise response.decode_error(f"expected a page of {cls.__name__}: no data member")
@@ -192,7 +204,7 @@ def decode_created(response: Response, cls: type[T]) -> T | str:
         if _PLAIN_ID.fullmatch(text):
             return text
         raise
-    document = unwrap(response, document)
+    document = unwrap(response, document, include_body=not carries_secret(cls))
     if isinstance(document, str):
         if _PLAIN_ID.fullmatch(document):
             return document

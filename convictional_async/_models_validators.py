@@ -63,15 +63,30 @@ non_negative_int = _integer_at_least(0)
 """An int >= 0 (a stock level, a position)."""
 
 
+MAX_INTEGER_DIGITS = 12
+"""Digits a decimal amount may have before the point (below 10**12)."""
+MAX_DECIMAL_PLACES = 10
+"""Digits a decimal amount may have after the point."""
+
+
 def non_negative_decimal(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """A finite ``Decimal`` >= 0 (money, a weight, a length); floats are refused."""
+    """A finite ``Decimal`` >= 0 (money, a weight, a length) below 10**12 with at most 10
+    decimal places, never ``-0``; floats are refused. The bounds are checked on the digits
+    and exponent, before anything costs time in proportion to the exponent."""
     if value is UNSET:
         return
-    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+    if not isinstance(value, Decimal) or not value.is_finite() or value.is_signed():
         raise ValueError(
             f"{attribute.name} must be a finite Decimal >= 0 (e.g. Decimal('9.99')), "
             f"got {_shown(value)}"
         )
+    if len(value.as_tuple().digits) > 64:
+        raise ValueError(f"{attribute.name} has too many digits")
+    if value and value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(f"{attribute.name} must be below 10**{MAX_INTEGER_DIGITS}")
+    exponent = value.normalize().as_tuple().exponent  # cheap: at most 64 digits
+    if isinstance(exponent, int) and -exponent > MAX_DECIMAL_PLACES:
+        raise ValueError(f"{attribute.name} must have at most {MAX_DECIMAL_PLACES} decimal places")
 
 
 def aware_datetime(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
