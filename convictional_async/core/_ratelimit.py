@@ -474,13 +474,12 @@ class LocalRateLimiter:
     def observe(self, status: int, headers: Mapping[str, str]) -> None:
         """Learn from a response: count successes, pause on 429 or an exhausted window,
         adopt an advertised limit, cut the rate on 429."""
-        if (  # the hot path: a plain response (spelled out: no generator per response)
+        if (  # the hot path: a plain response (spelled out: no generator per response);
+            # Retry-After only pauses with a 429, so other replies need not be searched for it
             status != 429
             and "X-RateLimit-Remaining" not in headers
             and "X-Rate-Limit-Limit" not in headers
             and "X-RateLimit-Limit" not in headers
-            and "Retry-After" not in headers
-            and "retry-after-ms" not in headers
         ):
             if 200 <= status < 300:
                 learner = self._learner
