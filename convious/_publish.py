@@ -11,7 +11,7 @@ import attrs
 
 from ._batcher import UndeliveredEventsError
 from ._client import ConviousClient
-from ._events import Event, decode_event, iter_events, write_events
+from ._events import MAX_EVENT_LINE_BYTES, Event, decode_event, iter_events, write_events
 from ._progress import Progress
 
 
@@ -33,16 +33,25 @@ def validate_file(path: str | Path, *, limit: int = 20) -> Validation:
     counts: collections.Counter[str] = collections.Counter()
     problems: list[str] = []
     with Path(path).open("rb") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
+        number = 0
+        while line := lines.readline(MAX_EVENT_LINE_BYTES + 1):
+            number += 1
+            if len(line) > MAX_EVENT_LINE_BYTES:
+                while line and not line.endswith(b"\n"):  # skip the rest, never held whole
+                    line = lines.readline(MAX_EVENT_LINE_BYTES + 1)
+                problem = f"longer than {MAX_EVENT_LINE_BYTES} bytes"
+            elif not line.strip():
                 continue
-            try:
-                counts[type(decode_event(line)).__name__] += 1
-            except ValueError as exc:
-                if len(problems) < limit:
-                    problems.append(f"line {number}: {exc}")
-                else:
-                    problems[-1] = f"... and more invalid lines after line {number - 1}"
+            else:
+                try:
+                    counts[type(decode_event(line)).__name__] += 1
+                    continue
+                except ValueError as exc:
+                    problem = str(exc)
+            if len(problems) < limit:
+                problems.append(f"line {number}: {problem}")
+            else:
+                problems[-1] = f"... and more invalid lines after line {number - 1}"
     return Validation(counts=dict(counts), problems=problems)
 
 

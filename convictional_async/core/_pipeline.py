@@ -69,7 +69,9 @@ def status_error(
     text = redact_text(response.text, secrets) if secrets else response.text
     errors = normalize(parse_json(response.body))
     if secrets:
-        errors = {k: [redact_text(m, secrets) for m in v] for k, v in errors.items()}
+        errors = {
+            redact_text(k, secrets): [redact_text(m, secrets) for m in v] for k, v in errors.items()
+        }
     try:
         phrase = http.HTTPStatus(status).phrase
     except ValueError:

@@ -16,7 +16,7 @@ from convious import (
     write_events,
 )
 from convious._cli import main
-from convious._publish import publish_file
+from convious._publish import publish_file, validate_file
 from convious.sandbox import Sandbox, SandboxConfig
 
 DAY = date(2026, 12, 1)
@@ -102,3 +102,16 @@ def test_round_trip_helpers(tmp_path, count):
     path = tmp_path / "e.jsonl"
     write_events(path, catalogue(1)[:count])
     assert len(read_events(path)) == count
+
+
+def test_validate_reports_an_overlong_line_without_reading_it_whole(tmp_path):
+    path = tmp_path / "events.jsonl"
+    write_events(path, catalogue(1))
+    with path.open("ab") as file:
+        file.write(b"x" * (3 * 65536) + b"\n")  # three times the line limit
+    write_events(tmp_path / "tail.jsonl", catalogue(1)[:1])
+    with path.open("ab") as file:
+        file.write((tmp_path / "tail.jsonl").read_bytes())
+    validation = validate_file(path)
+    assert validation.counts == {"ProductCreated": 2, "ProductAvailabilityChanged": 300}
+    assert validation.problems == ["line 302: longer than 65536 bytes"]

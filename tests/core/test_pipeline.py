@@ -19,6 +19,7 @@ from convictional_async.core import (
     RateLimitError,
     ResponseDecodeError,
     RetryPolicy,
+    SDKError,
     ServerError,
     Transport,
 )
@@ -323,3 +324,12 @@ async def test_the_credential_an_attempt_used_is_scrubbed_even_after_it_was_repl
     error = caught.value
     for text in (str(error), repr(error), error.body, str(error.errors)):
         assert "old-token-123456" not in text
+
+
+async def test_a_secret_echoed_as_an_error_field_name_is_scrubbed(mock_http, transport):
+    mock_http.post(str(URL_), status=422, body=b'{"errors": {"secret-token-1": ["bad key"]}}')
+    pipeline, _ = make_pipeline(transport, auth=FakeAuth(refresh=False))
+    with pytest.raises(SDKError) as caught:
+        await pipeline.send("POST", URL_, headers={}, body=b"{}", idempotent=True)
+    assert "secret-token-1" not in str(caught.value)
+    assert "secret-token-1" not in str(caught.value.errors)
