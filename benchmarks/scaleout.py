@@ -12,6 +12,7 @@ Redis round trips per request.
 
     python benchmarks/scaleout.py              # the full run (about 2 minutes)
     python benchmarks/scaleout.py --quick      # a smoke run with few requests
+    python benchmarks/scaleout.py --requests 200 --processes 4   # issue 10's full size
     python benchmarks/scaleout.py --redis redis://127.0.0.1:6379/0   # a server of yours
 
 Without ``--redis`` it starts a throwaway ``redis-server`` on a free loopback port.
@@ -247,12 +248,14 @@ def redis_server() -> Iterator[str]:
         process.wait(10)
 
 
-def scenarios(quick: bool) -> list[Scenario]:
+def scenarios(
+    quick: bool, requests: int = 40, processes: tuple[int, ...] = (1, 2, 4, 8)
+) -> list[Scenario]:
     if quick:
         return [Scenario("redis", "leaky", n, 6) for n in (1, 2)]
     return [
-        *(Scenario("redis", kind, n, 40) for kind in ("leaky", "window") for n in (1, 2, 4, 8)),
-        Scenario("local", "leaky", 4, 40),
+        *(Scenario("redis", kind, n, requests) for kind in ("leaky", "window") for n in processes),
+        Scenario("local", "leaky", 4, requests),
     ]
 
 
@@ -260,7 +263,20 @@ async def main(argv: list[str] | None = None) -> list[Result]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run with few requests")
     parser.add_argument("--redis", metavar="URL", help="use this Redis instead of starting one")
+    parser.add_argument(
+        "--requests", type=int, default=40, metavar="N", help="requests per scenario (default 40)"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        nargs="+",
+        default=[1, 2, 4, 8],
+        metavar="P",
+        help="process counts to run (default: 1 2 4 8)",
+    )
     args = parser.parse_args(argv)
+    if args.requests < 1 or any(p < 1 for p in args.processes):
+        parser.error("--requests and --processes must be at least 1")
     print(
         f"{'scenario':<28} {'ok':>9} {'budget':>6}  {'429s':>5}  {'p50 wait':>9} "
         f"{'p99 wait':>9}  {'trips/req':>9}"
@@ -268,7 +284,7 @@ async def main(argv: list[str] | None = None) -> list[Result]:
     results = []
     with contextlib.ExitStack() as stack:
         url = args.redis or stack.enter_context(redis_server())
-        for scenario in scenarios(args.quick):
+        for scenario in scenarios(args.quick, args.requests, tuple(args.processes)):
             result = await run(scenario, url)
             results.append(result)
             print(result.row(), flush=True)

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import math
 import re
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal, TypeAlias
 
+import redis.exceptions
 from redis.asyncio import Redis, RedisCluster
 from redis.exceptions import RedisError
 
@@ -25,6 +26,14 @@ DEFAULT_PREFIX = "convictional-async"
 DEFAULT_TIMEOUT = 1.0
 """Seconds one Redis call may take before it counts as a failure."""
 _NAME = re.compile(r"[A-Za-z0-9._:/-]{1,200}")
+
+
+_POOL_EXHAUSTED: tuple[type[BaseException], ...] = tuple(
+    error
+    for error in (getattr(redis.exceptions, "MaxConnectionsError", None),)
+    if isinstance(error, type)
+)
+"""redis-py's "the connection pool is exhausted" error (redis >= 6), if it has one."""
 
 
 def check_name(what: str, value: object) -> str:
@@ -79,12 +88,23 @@ def check_client(value: object) -> RedisClient:
     return value
 
 
-async def within(call: Awaitable[Any], seconds: float) -> Any:
-    """Await one Redis call, no longer than ``seconds``; any failure is a
-    :class:`RedisUnavailableError` (never one carrying the server's address or password)."""
+async def within(call: Callable[[], Awaitable[Any]], seconds: float) -> Any:
+    """Make one Redis call, no longer than ``seconds``; any failure is a
+    :class:`RedisUnavailableError` (never one carrying the server's address or password).
+
+    A client whose connection pool is momentarily exhausted (redis-py raises
+    ``MaxConnectionsError`` instead of waiting) is busy, not down: the call is tried again
+    every few milliseconds within the same time limit.
+    """
     try:
         async with asyncio.timeout(seconds):
-            return await call
+            pause = 0.001
+            while True:
+                try:
+                    return await call()
+                except _POOL_EXHAUSTED:
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 0.05)
     except TimeoutError:
         raise RedisUnavailableError(f"Redis did not answer within {seconds:g} s") from None
     except (RedisError, OSError) as exc:

@@ -322,7 +322,7 @@ class RedisRateLimiter:
         if not args:
             args = (config.interval, config.idle_ms, config.tolerance)
         self.round_trips += 1
-        reply: Any = await within(config.scripts[name](self._keys, args), config.timeout)
+        reply: Any = await within(lambda: config.scripts[name](self._keys, args), config.timeout)
         return [int(value) for value in reply] if isinstance(reply, list) else [int(reply)]
 
     def observe(self, status: int, headers: Mapping[str, str]) -> None:

@@ -145,7 +145,7 @@ class RedisTokenCache:
         await self._run("UNLOCK", [lock], holder)
 
     async def _run(self, name: str, keys: list[str], *args: str | int) -> Any:
-        return await within(self._scripts[name](keys, args), self._timeout)
+        return await within(lambda: self._scripts[name](keys, args), self._timeout)
 
     async def aclose(self) -> None:
         """Finish releasing locks after failed logins. Does not close the Redis client."""
