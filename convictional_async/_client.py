@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -22,7 +24,6 @@ from .core import (
     DEFAULT_MAX_RESPONSE_BYTES,
     APIKeyAuth,
     ClientMetrics,
-    Pipeline,
     RateLimit,
     RateLimiter,
     RetryPolicy,
@@ -30,6 +31,7 @@ from .core import (
     Transport,
     shared_rate_limiter,
 )
+from .core._client_closed import CallGuard, GuardedPipeline
 
 if TYPE_CHECKING:
     import aiohttp
@@ -41,10 +43,21 @@ DEFAULT_BASE_URL = "https://api.convictional.com"
 DEFAULT_RATE_LIMIT = RateLimit(max_requests=5, period=1)
 """The documented limit: 5 requests per second per API key, across all endpoints."""
 DEFAULT_MAX_CONNECTIONS = 10
+MAX_CONNECTIONS = 10_000
+"""The largest ``max_connections`` accepted."""
+MAX_RESPONSE_BYTES = 2**30
+"""The largest ``max_response_bytes`` accepted (1 GiB)."""
 _API_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}")
 _API_KEY = re.compile(r"[\x21-\x7e]{1,512}")
 
 logger = logging.getLogger("convictional_async.client")
+
+
+try:
+    VERSION = importlib.metadata.version("convictional-async")
+except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+    VERSION = "0+unknown"
+USER_AGENT = f"convictional-async/{VERSION} (convictional)"
 
 
 def _base_url(value: object) -> URL:
@@ -56,6 +69,20 @@ def _base_url(value: object) -> URL:
     if url.user or url.password or url.query_string or url.fragment:
         raise ValueError("base_url must not carry credentials, a query or a fragment")
     return url
+
+
+def _integer(name: str, value: object, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        raise ValueError(f"{name} must be an integer from 1 to {high:,}, got {value!r}")
+
+
+def _timeout(value: object) -> Timeout | None:
+    """``timeout=``: a :class:`Timeout`, or a number: the seconds one whole call may take."""
+    if value is None or isinstance(value, Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValueError(f"timeout must be a Timeout or a number of seconds > 0, got {value!r}")
+    return Timeout(deadline=value)
 
 
 def _accept(api_version: object) -> str:
@@ -92,9 +119,15 @@ class ConvictionalClient:
     shared in-process limiter (with one shared across processes, say) and is never closed
     by the client. 429s are retried without using up ``retry.max_retries``; reads are
     retried after 5xx replies and dropped connections, creates are not (an order create
-    reconciles instead: see ``buyer.orders.create``). ``timeout.deadline`` bounds each
-    call, waits and retries included; ``max_response_bytes`` caps a response body;
-    ``session`` shares your ``aiohttp.ClientSession``, which the client never closes.
+    reconciles instead: see ``buyer.orders.create``). ``timeout`` is a :class:`Timeout`,
+    or a number of seconds: the deadline of each whole call, waits and retries included
+    (``timeout=5`` is ``Timeout(deadline=5)``, other limits at their defaults).
+    ``max_response_bytes`` caps a response body; ``session`` shares your
+    ``aiohttp.ClientSession``, which the client never closes. Every argument is checked
+    here, before anything is created: ``ValueError`` names the one out of bounds.
+
+    After :meth:`aclose` every call raises :class:`ClientClosedError`, and calls still in
+    flight when it runs end with that error at once.
     """
 
     def __init__(
@@ -106,7 +139,7 @@ class ConvictionalClient:
         rate_limit: RateLimit | None = DEFAULT_RATE_LIMIT,
         rate_limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
-        timeout: Timeout | None = None,
+        timeout: Timeout | float | None = None,
         session: aiohttp.ClientSession | None = None,
         new_errors: bool = True,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
@@ -121,6 +154,10 @@ class ConvictionalClient:
         accept = _accept(api_version)
         if not isinstance(new_errors, bool):
             raise ValueError("new_errors must be True or False")
+        _integer("max_connections", max_connections, MAX_CONNECTIONS)
+        _integer("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
+        if getattr(session, "closed", False) is True:
+            raise ValueError("session is closed: pass an open aiohttp.ClientSession")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise ValueError("rate_limit must be a RateLimit or None")
         if rate_limiter is not None and rate_limit not in (None, DEFAULT_RATE_LIMIT):
@@ -135,18 +172,22 @@ class ConvictionalClient:
         self.metrics = ClientMetrics()
         """Counters of what this client has sent (requests, retries, 429s, waits...)."""
         self._transport = Transport(
-            timeout=timeout,
+            timeout=_timeout(timeout),
             max_connections=max_connections,
-            user_agent="convictional-async",
+            user_agent=USER_AGENT,
             session=session,
             max_response_bytes=max_response_bytes,
         )
+        self.timeout = self._transport.timeout
+        """The time limits in force; ``timeout.deadline`` bounds each call."""
         self.rate_limiter: RateLimiter = rate_limiter or shared_rate_limiter(
             key_fingerprint(self.base_url, api_key), rate_limit, max_pause=retry.max_retry_after
         )
         """The limiter shared by every client in this process using this key on this host."""
-        pipeline = Pipeline(
+        self._guard = CallGuard(type(self).__name__)
+        pipeline = GuardedPipeline(
             self._transport,
+            guard=self._guard,
             retry=retry,
             auth=APIKeyAuth(api_key),
             rate_limiter=self.rate_limiter,
@@ -185,9 +226,10 @@ class ConvictionalClient:
     @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` was called."""
-        return self._transport.closed
+        return self._guard.closed
 
     async def __aenter__(self) -> Self:
+        self._guard.check()
         await self._transport.open()
         return self
 
@@ -200,5 +242,9 @@ class ConvictionalClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the session (if the client made it). Safe to call more than once."""
-        await self._transport.aclose()
+        """End every call in flight with :class:`ClientClosedError` and close the session
+        (if the client made it). Safe to call more than once."""
+        try:
+            await self._guard.close()
+        finally:
+            await self._transport.aclose()

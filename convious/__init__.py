@@ -12,10 +12,13 @@ from convictional_async.core import (
     AuthenticationError,
     BadRequestError,
     ClientMetrics,
+    ConflictError,
     ConnectError,
     ConnectionLost,
     DeadlineExceeded,
     LocalRateLimiter,
+    NotFoundError,
+    PermissionDeniedError,
     RateLimit,
     RateLimiter,
     RateLimitError,
@@ -26,9 +29,12 @@ from convictional_async.core import (
     SDKError,
     ServerError,
     Timeout,
+    TLSError,
     TokenRequestError,
     TransportError,
+    UnprocessableEntityError,
 )
+from convictional_async.core._client_closed import ClientClosedError
 
 from ._auth import ClientCredentialsAuth
 from ._batcher import (
@@ -47,6 +53,7 @@ from ._client import (
     DEFAULT_PRICER_URL,
     ConviousClient,
 )
+from ._client import VERSION as __version__
 from ._events import (
     Event,
     Pricing,
@@ -73,8 +80,10 @@ __all__ = [
     "BadRequestError",
     "BatcherStoppedError",
     "BufferFullError",
+    "ClientClosedError",
     "ClientCredentialsAuth",
     "ClientMetrics",
+    "ConflictError",
     "ConnectError",
     "ConnectionLost",
     "ConviousClient",
@@ -86,6 +95,8 @@ __all__ = [
     "EventRejectedError",
     "InventoryAPI",
     "LocalRateLimiter",
+    "NotFoundError",
+    "PermissionDeniedError",
     "PriceRequest",
     "PriceResult",
     "Pricing",
@@ -109,11 +120,14 @@ __all__ = [
     "SpoolCorruptError",
     "SpoolError",
     "SpoolLockedError",
+    "TLSError",
     "TimedPrice",
     "Timeout",
     "TokenRequestError",
     "TransportError",
     "UndeliveredEventsError",
+    "UnprocessableEntityError",
+    "__version__",
     "iter_events",
     "price_request",
     "read_events",

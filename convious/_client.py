@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import logging
+import math
 import os
+import re
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
@@ -22,8 +25,9 @@ from convictional_async.core import (
     Transport,
     shared_rate_limiter,
 )
+from convictional_async.core._client_closed import CallGuard, GuardedPipeline
 
-from ._auth import DEFAULT_LEEWAY, ClientCredentialsAuth
+from ._auth import DEFAULT_LEEWAY, MAX_TOKEN_LIFETIME, ClientCredentialsAuth
 from ._batcher import DEFAULT_MAX_BATCH_SIZE
 from ._inventory import InventoryAPI
 from ._pricing import PricingAPI
@@ -35,19 +39,64 @@ DEFAULT_IDENTITY_URL = "https://identity.convious.com"
 DEFAULT_INVENTORY_URL = "https://inventory.convious.com"
 DEFAULT_PRICER_URL = "https://pricer.convious.com"
 DEFAULT_API_VERSION = "1.0.0"
+MAX_CONNECTIONS = 10_000
+"""The largest ``max_connections`` accepted."""
+MAX_RESPONSE_BYTES = 2**30
+"""The largest ``max_response_bytes`` accepted (1 GiB)."""
+MAX_BATCH_SIZE = 100_000
+"""The largest ``max_batch_size`` accepted."""
+MAX_CREDENTIAL_LENGTH = 4096
+"""The longest ``client_id`` or ``client_secret`` accepted, in characters."""
+_API_VERSION = re.compile(r"[\x21-\x7e]{1,64}")
 
 logger = logging.getLogger("convious")
 
 
+try:
+    VERSION = importlib.metadata.version("convictional-async")
+except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+    VERSION = "0+unknown"
+USER_AGENT = f"convictional-async/{VERSION} (convious)"
+
+
 def _base_url(name: str, value: object) -> URL:
     if not isinstance(value, str | URL):
-        raise ValueError(f"{name} must be a URL string, got {value!r}")
+        raise ValueError(f"{name} must be a URL string, got {type(value).__name__}")
     url = URL(str(value).rstrip("/"))
     if url.scheme not in ("http", "https") or not url.host:
         raise ValueError(f"{name} must be an absolute http(s) URL, got {str(value)!r}")
-    if url.query_string or url.fragment:
-        raise ValueError(f"{name} must not have a query or fragment, got {str(value)!r}")
+    if url.user or url.password or url.query_string or url.fragment:
+        raise ValueError(f"{name} must not carry credentials, a query or a fragment")
     return url
+
+
+def _integer(name: str, value: object, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
+        raise ValueError(f"{name} must be an integer from 1 to {high:,}, got {value!r}")
+
+
+def _timeout(value: object) -> Timeout | None:
+    """``timeout=``: a :class:`Timeout`, or a number: the seconds one whole call may take."""
+    if value is None or isinstance(value, Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+        raise ValueError(f"timeout must be a Timeout or a number of seconds > 0, got {value!r}")
+    return Timeout(deadline=value)
+
+
+def _check_credentials(client_id: object, client_secret: object) -> None:
+    for name, value in (("client_id", client_id), ("client_secret", client_secret)):
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_CREDENTIAL_LENGTH:
+            raise ValueError(f"{name} must be a non-empty string of at most 4,096 characters")
+
+
+def _check_leeway(value: object) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 <= value <= MAX_TOKEN_LIFETIME
+    ):
+        raise ValueError(f"token_leeway must be a number from 0 to 86,400 s, got {value!r}")
 
 
 def _endpoint(base: URL, path: str) -> URL:
@@ -75,10 +124,15 @@ class ConviousClient:
     across processes, say); one with a ``for_credential(key)`` method (such as
     ``RedisRateLimiter``) is bound to this client's credential with it. ``token_cache``
     shares the token with other processes (``RedisTokenCache``). The client never closes
-    a limiter or cache it was given. ``timeout.deadline`` bounds each
-    call, waits and retries included (60 s by default); ``max_response_bytes`` caps a
-    response body. ``session`` lets you share your own ``aiohttp.ClientSession``, which
-    the client then never closes.
+    a limiter or cache it was given. ``timeout`` is a :class:`Timeout`, or a number of
+    seconds: the deadline of each whole call, waits and retries included (``timeout=5``
+    is ``Timeout(deadline=5)``, other limits at their defaults; 60 s by default).
+    ``max_response_bytes`` caps a response body. ``session`` lets you share your own
+    ``aiohttp.ClientSession``, which the client then never closes. Every argument is
+    checked here, before anything is created: ``ValueError`` names the one out of bounds.
+
+    After :meth:`aclose` every call raises :class:`ClientClosedError`, and calls still in
+    flight when it runs end with that error at once.
     """
 
     def __init__(
@@ -90,7 +144,7 @@ class ConviousClient:
         inventory_url: str = DEFAULT_INVENTORY_URL,
         pricer_url: str = DEFAULT_PRICER_URL,
         api_version: str = DEFAULT_API_VERSION,
-        timeout: Timeout | None = None,
+        timeout: Timeout | float | None = None,
         max_connections: int = 100,
         retry: RetryPolicy | None = None,
         rate_limit: RateLimit | None = None,
@@ -102,26 +156,26 @@ class ConviousClient:
         max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        _check_credentials(client_id, client_secret)
         identity = _base_url("identity_url", identity_url)
         self.inventory_url = _base_url("inventory_url", inventory_url)
         self.pricer_url = _base_url("pricer_url", pricer_url)
         self.identity_url = identity
-        if not isinstance(api_version, str) or not api_version.strip():
-            raise ValueError("api_version must be a non-empty string such as '1.0.0'")
-        if (
-            isinstance(max_batch_size, bool)
-            or not isinstance(max_batch_size, int)
-            or max_batch_size < 1
-        ):
-            raise ValueError(f"max_batch_size must be an integer >= 1, got {max_batch_size!r}")
+        if not isinstance(api_version, str) or not _API_VERSION.fullmatch(api_version):
+            raise ValueError("api_version must be 1-64 printable ASCII characters, e.g. '1.0.0'")
+        _integer("max_connections", max_connections, MAX_CONNECTIONS)
+        _integer("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
+        _integer("max_batch_size", max_batch_size, MAX_BATCH_SIZE)
+        _check_leeway(token_leeway)
+        if not isinstance(coalesce, bool):
+            raise ValueError("coalesce must be True or False")
+        if getattr(session, "closed", False) is True:
+            raise ValueError("session is closed: pass an open aiohttp.ClientSession")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             raise ValueError("rate_limit must be a RateLimit or None")
         retry = retry if retry is not None else RetryPolicy()
         if not isinstance(retry, RetryPolicy):
             raise ValueError("retry must be a RetryPolicy")
-        self.api_version = api_version
-        self.metrics = ClientMetrics()
-        """Counters of what this client has sent (requests, retries, token requests...)."""
         if rate_limiter is not None and rate_limit is not None:
             raise ValueError("give rate_limit or rate_limiter, not both")
         if rate_limiter is not None and not all(
@@ -130,15 +184,20 @@ class ConviousClient:
             raise ValueError("rate_limiter must have reserve() and observe() (see RateLimiter)")
         if token_cache is not None and not callable(getattr(token_cache, "fetch", None)):
             raise ValueError("token_cache must have fetch() (see TokenCache)")
+        self.api_version = api_version
+        self.metrics = ClientMetrics()
+        """Counters of what this client has sent (requests, retries, token requests...)."""
         fingerprint = hashlib.sha256(f"convious\0{identity}\0{client_id}".encode()).hexdigest()
         key = f"convious:{fingerprint[:32]}"
         self._transport = Transport(
-            timeout=timeout,
+            timeout=_timeout(timeout),
             max_connections=max_connections,
-            user_agent="convictional-async (convious)",
+            user_agent=USER_AGENT,
             session=session,
             max_response_bytes=max_response_bytes,
         )
+        self.timeout = self._transport.timeout
+        """The time limits in force; ``timeout.deadline`` bounds each call."""
         self._auth = ClientCredentialsAuth(
             client_id,
             client_secret,
@@ -159,8 +218,10 @@ class ConviousClient:
         )
         """The limiter shared by every client in this process using the same credential
         (``rate_limiter.limit`` is the pacing in force, learned or configured)."""
-        self._pipeline = Pipeline(
+        self._guard = CallGuard(type(self).__name__)
+        self._pipeline = GuardedPipeline(
             self._transport,
+            guard=self._guard,
             retry=retry,
             auth=self._auth,
             rate_limiter=self.rate_limiter,
@@ -184,6 +245,7 @@ class ConviousClient:
             url=_endpoint(self.inventory_url, "events"),
             headers=api_headers,
             max_batch_size=max_batch_size,
+            guard=self._guard,
         )
         """Inventory events: ``publish()`` now, or a long-running ``batcher()``."""
 
@@ -213,9 +275,10 @@ class ConviousClient:
     @property
     def closed(self) -> bool:
         """Whether :meth:`aclose` was called."""
-        return self._transport.closed
+        return self._guard.closed
 
     async def __aenter__(self) -> Self:
+        self._guard.check()
         await self._transport.open()
         return self
 
@@ -228,7 +291,10 @@ class ConviousClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Stop any token request in flight and close the session (if the client made
-        it). Safe to call more than once."""
-        await self._auth.aclose()
-        await self._transport.aclose()
+        """End every call in flight with :class:`ClientClosedError`, stop any token request
+        and close the session (if the client made it). Safe to call more than once."""
+        try:
+            await self._guard.close()
+        finally:
+            await self._auth.aclose()
+            await self._transport.aclose()

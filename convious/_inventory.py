@@ -8,6 +8,7 @@ from pathlib import Path
 from yarl import URL
 
 from convictional_async.core import Pipeline, Response, RetryPolicy, SDKError
+from convictional_async.core._client_closed import CallGuard
 
 from ._batcher import (
     DEFAULT_CLOSE_TIMEOUT,
@@ -39,7 +40,8 @@ class InventoryAPI:
     """Posts inventory events; reach it as ``client.inventory``.
 
     ``publish()`` sends a known set of events now; ``batcher()`` gives a long-running
-    :class:`EventBatcher` for a stream of updates.
+    :class:`EventBatcher` for a stream of updates. Once the client is closed (``guard``
+    says so), both refuse at once with ``ClientClosedError``.
     """
 
     def __init__(
@@ -49,14 +51,20 @@ class InventoryAPI:
         url: URL,
         headers: Mapping[str, str],
         max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
+        guard: CallGuard | None = None,
     ) -> None:
         self._pipeline = pipeline
+        self._guard = guard
         self._url = url
         self._headers = dict(headers)
         self.max_batch_size = max_batch_size
 
     def __repr__(self) -> str:
         return f"<InventoryAPI {self._url}>"
+
+    def _check_open(self) -> None:
+        if self._guard is not None:
+            self._guard.check()
 
     async def post_events(self, body: bytes) -> Response:
         """POST one already encoded JSON array of events.
@@ -74,6 +82,7 @@ class InventoryAPI:
         Every event is checked before anything is sent (``ValueError`` otherwise).
         Returns how many were accepted; raises :class:`PublishError` if a POST fails.
         """
+        self._check_open()
         size = self.max_batch_size if max_batch_size is None else max_batch_size
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"max_batch_size must be an integer >= 1, got {size!r}")
@@ -107,7 +116,9 @@ class InventoryAPI:
         """A new :class:`EventBatcher` posting through this client (use ``async with``).
 
         ``max_batch_size`` defaults to the client's; see :class:`EventBatcher` for the rest.
+        Refused with ``ClientClosedError`` once the client is closed.
         """
+        self._check_open()
         return EventBatcher(
             self,
             max_batch_size=self.max_batch_size if max_batch_size is None else max_batch_size,
