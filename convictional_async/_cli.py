@@ -11,7 +11,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from convictional_async.core.sandbox import (
+from ._client import VERSION
+from .core.sandbox import (
     add_server_arguments,
     fault_settings,
     run_until_interrupted,
@@ -22,6 +23,7 @@ __all__ = ["main"]
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="convictional", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
     sandbox = commands.add_parser(
         "sandbox",

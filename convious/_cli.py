@@ -11,13 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._client import ConviousClient
+from ._client import VERSION, ConviousClient
 from ._demo import DemoOptions, main_demo
 from ._publish import PublishSummary, format_publish, publish_file, validate_file
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="convious", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser(
