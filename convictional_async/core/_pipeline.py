@@ -321,14 +321,11 @@ class Pipeline:
 
     def _all_secrets(self, credential: Mapping[str, str] | None = None) -> tuple[str, ...]:
         """Everything to scrub: the pipeline's secrets, the auth's, and the credential this
-        attempt was sent with (it may have been replaced since), with and without its
-        scheme."""
+        attempt was sent with (it may have been replaced since)."""
         auth = self.auth
         secrets = self._secrets + auth.secrets() if auth is not None else self._secrets
-        if credential:
-            secrets += tuple(
-                part for value in credential.values() for part in (value, value.split()[-1])
-            )
+        if credential:  # the token or key itself (a scheme such as "Bearer" is no secret)
+            secrets += tuple(value.split()[-1] for value in credential.values() if value.split())
         return secrets
 
     def _scrubbed(self, error: E, credential: Mapping[str, str] | None = None) -> E:

@@ -14,7 +14,7 @@ from convictional_async.redis import RedisRateLimiter
 async def test_more_concurrent_requests_than_redis_connections_all_get_a_slot(
     redis_server: RedisServer, prefix
 ):
-    client = Redis.from_url(redis_server.url, max_connections=2)
+    client = Redis.from_url(redis_server.url, max_connections=10)
     limiter = RedisRateLimiter(client, limit=RateLimit(max_requests=10_000)).for_credential(
         f"{prefix}:pool"
     )
@@ -25,7 +25,7 @@ async def test_more_concurrent_requests_than_redis_connections_all_get_a_slot(
             await wait
 
     try:
-        await asyncio.gather(*(one() for _ in range(50)))  # 50 at once over 2 connections
+        await asyncio.gather(*(one() for _ in range(50)))  # 50 at once over 10 connections
     finally:
         await limiter.aclose()
         await client.aclose()
