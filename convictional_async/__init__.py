@@ -14,11 +14,13 @@ line is ``OrderLineItem``.
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import typing
 
 from .core import (
     APIStatusError,
     BadRequestError,
+    ClientClosedError,
     ConnectError,
     ConnectionLost,
     DeadlineExceeded,
@@ -147,7 +149,10 @@ if typing.TYPE_CHECKING:
         RawResponse,
     )
 
-__version__ = "0.1.0"
+try:
+    __version__ = importlib.metadata.version("convictional-async")
+except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "._client": ("ConvictionalClient",),
@@ -296,6 +301,7 @@ __all__ = [
     "BuyerOrderLine",
     "BuyerProduct",
     "BuyerVariant",
+    "ClientClosedError",
     "Company",
     "CompanyViewer",
     "ConflictError",

@@ -24,6 +24,7 @@ from .core import (
     DEFAULT_MAX_RESPONSE_BYTES,
     APIKeyAuth,
     ClientMetrics,
+    Pipeline,
     RateLimit,
     RateLimiter,
     RetryPolicy,
@@ -31,7 +32,7 @@ from .core import (
     Transport,
     shared_rate_limiter,
 )
-from .core._client_closed import CallGuard, GuardedPipeline
+from .core._client_closed import CallGuard
 
 if TYPE_CHECKING:
     import aiohttp
@@ -185,7 +186,7 @@ class ConvictionalClient:
         )
         """The limiter shared by every client in this process using this key on this host."""
         self._guard = CallGuard(type(self).__name__)
-        pipeline = GuardedPipeline(
+        pipeline = Pipeline(
             self._transport,
             guard=self._guard,
             retry=retry,

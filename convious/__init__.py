@@ -11,6 +11,7 @@ from convictional_async.core import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ClientMetrics,
     ConflictError,
     ConnectError,
@@ -34,7 +35,6 @@ from convictional_async.core import (
     TransportError,
     UnprocessableEntityError,
 )
-from convictional_async.core._client_closed import ClientClosedError
 
 from ._auth import ClientCredentialsAuth
 from ._batcher import (

@@ -14,8 +14,8 @@ Guarantees:
   retries included.
 * **Nothing dropped.** A batch that fails (5xx, 429, connection errors, or any other
   exception the POST raises) is retried with backoff for as long as the batcher runs;
-  once ``close()`` has begun, an unexpected exception (not an ``SDKError``: say, the
-  client was closed first) hands that lane's events back at once instead. A batch
+  a closed client (``ClientClosedError``), and once ``close()`` has begun an unexpected
+  exception (not an ``SDKError``), hand that lane's events back at once instead. A batch
   rejected with 400, 413 or 422 is split in halves, recursively, to isolate the bad
   events; those are reported (the ``on_error`` callback and their delivery handles) and
   the rest are delivered. ``close()`` delivers everything within its timeout, or raises
@@ -58,7 +58,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from convictional_async.core import APIStatusError, RetryPolicy, SDKError
+from convictional_async.core import (
+    APIStatusError,
+    ClientClosedError,
+    RetryPolicy,
+    SDKError,
+)
 
 from ._events import Event, decode_event, encode_event
 from ._spool import EventSpool
@@ -570,9 +575,9 @@ class EventBatcher:
     async def _deliver(self, batch: list[_Item]) -> None:
         """Deliver one batch: retry until accepted, or split to isolate rejected events.
 
-        Any exception from the POST is a failed attempt (cancellation is not one). While
-        closing, an unexpected one (not an ``SDKError``: say, the client was closed
-        first) stops this lane at once instead, and ``close()`` hands its events back.
+        Any exception from the POST is a failed attempt (cancellation is not one), except a
+        closed client (it can never deliver) and, while closing, an unexpected one (not an
+        ``SDKError``): those stop this lane at once, and ``close()`` hands its events back.
         """
         body = b"[" + b",".join(item.body for item in batch) + b"]"
         attempt = 0
@@ -590,7 +595,10 @@ class EventBatcher:
                     return
                 error: Exception = exc
             except Exception as exc:
-                if self._closing and not isinstance(exc, SDKError):
+                if isinstance(exc, ClientClosedError) or (
+                    self._closing and not isinstance(exc, SDKError)
+                ):
+                    self._last_error = exc
                     raise BatcherStoppedError(exc) from exc
                 error = exc
             else:

@@ -25,7 +25,7 @@ from convictional_async.core import (
     Transport,
     shared_rate_limiter,
 )
-from convictional_async.core._client_closed import CallGuard, GuardedPipeline
+from convictional_async.core._client_closed import CallGuard
 
 from ._auth import DEFAULT_LEEWAY, MAX_TOKEN_LIFETIME, ClientCredentialsAuth
 from ._batcher import DEFAULT_MAX_BATCH_SIZE
@@ -219,7 +219,7 @@ class ConviousClient:
         """The limiter shared by every client in this process using the same credential
         (``rate_limiter.limit`` is the pacing in force, learned or configured)."""
         self._guard = CallGuard(type(self).__name__)
-        self._pipeline = GuardedPipeline(
+        self._pipeline = Pipeline(
             self._transport,
             guard=self._guard,
             retry=retry,

@@ -6,6 +6,7 @@ Clients compose these pieces into one request pipeline::
 """
 
 from ._auth import APIKeyAuth, Auth
+from ._client_closed import CallGuard, ClientClosedError
 from ._coalesce import Coalescer
 from ._errors import (
     APIStatusError,
@@ -78,6 +79,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CachedToken",
+    "CallGuard",
+    "ClientClosedError",
     "ClientMetrics",
     "Coalescer",
     "ConflictError",

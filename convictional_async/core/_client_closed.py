@@ -17,15 +17,9 @@ from __future__ import annotations
 
 import asyncio
 from asyncio import current_task
-from collections.abc import Callable, Mapping
 from typing import Any
 
-from yarl import URL
-
 from ._errors import SDKError
-from ._pipeline import DEFAULT, Pipeline, _Default
-from ._response import Response
-from ._transport import Transport
 
 
 class ClientClosedError(SDKError, RuntimeError):
@@ -110,60 +104,3 @@ class CallGuard:
         for task in self.ending:
             task.cancel(f"{self._name}.aclose()")
         await self._left
-
-
-class GuardedPipeline(Pipeline):
-    """A :class:`Pipeline` whose calls a :class:`CallGuard` refuses or ends on close.
-
-    >>> from convictional_async.core import RetryPolicy
-    >>> pipeline = GuardedPipeline(Transport(), guard=CallGuard("Client"), retry=RetryPolicy())
-    >>> pipeline.guard.closed
-    False
-    """
-
-    def __init__(self, transport: Transport, *, guard: CallGuard, **options: Any) -> None:
-        super().__init__(transport, **options)
-        self.guard = guard
-        """Says whether the client is closed; ends this pipeline's calls when it closes."""
-        self._send: Any = super().send  # bound once: no super() lookup per call
-
-    async def send(
-        self,
-        method: str,
-        url: URL,
-        *,
-        headers: Mapping[str, str],
-        body: bytes | None = None,
-        idempotent: bool,
-        parse: Callable[[Response], Any] | None = None,
-        deadline: float | _Default | None = DEFAULT,
-    ) -> Any:
-        """:meth:`Pipeline.send`, refused or ended with :class:`ClientClosedError` on close.
-
-        Spelled out rather than ``*args, **kwargs`` and with the guard inline: this runs
-        for every price lookup, and each of those costs CPU measured against plain aiohttp.
-        """
-        guard = self.guard
-        if guard.closed:
-            raise guard.refused()
-        task = current_task()
-        calls = guard.calls
-        calls.add(task)
-        try:
-            return await self._send(
-                method,
-                url,
-                headers=headers,
-                body=body,
-                idempotent=idempotent,
-                parse=parse,
-                deadline=deadline,
-            )
-        except (asyncio.CancelledError, Exception) as exc:
-            if guard.ending and (closed := guard.ended(task, exc)) is not None:
-                raise closed from None
-            raise
-        finally:
-            calls.discard(task)
-            if guard.ending:
-                guard.settle(task)  # a call that ended well although close() cancelled it

@@ -21,6 +21,7 @@
     ├── ResponseDecodeError         a 2xx response whose body is not what the API promises
     │   └── ResponseTooLarge        the body is larger than the client's cap on bytes read
     ├── TokenRequestError           the OAuth2 token endpoint refused or garbled a token
+    ├── ClientClosedError           the client was closed before or during the call
     ├── PaginationError             pages that make no progress or point to another origin
     └── RedisUnavailableError       Redis, holding the shared budget or token, did not answer
 

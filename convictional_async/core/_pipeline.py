@@ -13,12 +13,14 @@ import http
 import logging
 import random
 import time
+from asyncio import current_task
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar, overload
 
 from yarl import URL
 
 from ._auth import Auth
+from ._client_closed import CallGuard
 from ._errors import (
     APIStatusError,
     DeadlineExceeded,
@@ -115,6 +117,7 @@ class Pipeline:
         logger: logging.Logger | None = None,
         secrets: tuple[str, ...] = (),
         error_factory: ErrorFactory | None = None,
+        guard: CallGuard | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
     ) -> None:
@@ -127,6 +130,8 @@ class Pipeline:
         self._secrets = secrets
         self._error_factory: ErrorFactory = error_factory or status_error
         self._ready_callback = self._ready  # bound once: the transport calls it per attempt
+        self.guard = guard
+        """Refuses calls once the client is closed and ends those in flight (optional)."""
         self._merged: dict[
             tuple[int, int], tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]
         ] = {}
@@ -179,109 +184,128 @@ class Pipeline:
         ``deadline`` (seconds; default: the transport's ``timeout.deadline``) bounds the
         whole call, waits and retries included.
         """
-        metrics = self.metrics
-        metrics.requests += 1
-        auth = self.auth
-        limiter = self.rate_limiter
-        ready = self._ready_callback if limiter is not None else None
-        seconds = self.transport.timeout.deadline if deadline is DEFAULT else deadline
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        expires = None if seconds is None else started + seconds
-        attempt = 0
-        throttles = 0
-        throttle_wait = 0.0
-        replayed = False
-        while True:
-            credential = None
-            if auth is not None:
-                credential = auth.current() or await self._until(
-                    auth.authorize(), expires, method, url
+        guard = self.guard
+        task = None
+        if guard is not None:  # inline, not a wrapper: no extra coroutine per call
+            if guard.closed:
+                raise guard.refused()
+            task = current_task()
+            guard.calls.add(task)
+        try:
+            metrics = self.metrics
+            metrics.requests += 1
+            auth = self.auth
+            limiter = self.rate_limiter
+            ready = self._ready_callback if limiter is not None else None
+            seconds = self.transport.timeout.deadline if deadline is DEFAULT else deadline
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            expires = None if seconds is None else started + seconds
+            attempt = 0
+            throttles = 0
+            throttle_wait = 0.0
+            replayed = False
+            while True:
+                credential = None
+                if auth is not None:
+                    credential = auth.current() or await self._until(
+                        auth.authorize(), expires, method, url
+                    )
+                request_headers = (
+                    self._with_credential(headers, credential) if credential else headers
                 )
-            request_headers = self._with_credential(headers, credential) if credential else headers
-            metrics.attempts += 1
-            if attempt or replayed or throttles:
-                started = loop.time()
-            try:
-                response = await self.transport.send(
-                    method, url, request_headers, body, deadline=expires, ready=ready, loop=loop
-                )
-            except DeadlineExceeded:
-                self._log(method, url, "deadline passed", started, attempt, None, None)
-                metrics.failures += 1
-                metrics.deadlines_exceeded += 1
-                raise
-            except TransportError as exc:
-                self._scrubbed(exc, credential)
-                delay = self.retry.delay_after_error(
-                    exc, attempt=attempt, idempotent=idempotent, rand=self._rand()
-                )
-                self._log(method, url, str(exc), started, attempt, None, delay)
-                if delay is None or not self._time_left(expires, delay, loop):
+                metrics.attempts += 1
+                if attempt or replayed or throttles:
+                    started = loop.time()
+                try:
+                    response = await self.transport.send(
+                        method, url, request_headers, body, deadline=expires, ready=ready, loop=loop
+                    )
+                except DeadlineExceeded:
+                    self._log(method, url, "deadline passed", started, attempt, None, None)
+                    metrics.failures += 1
+                    metrics.deadlines_exceeded += 1
+                    raise
+                except TransportError as exc:
+                    self._scrubbed(exc, credential)
+                    delay = self.retry.delay_after_error(
+                        exc, attempt=attempt, idempotent=idempotent, rand=self._rand()
+                    )
+                    self._log(method, url, str(exc), started, attempt, None, delay)
+                    if delay is None or not self._time_left(expires, delay, loop):
+                        metrics.failures += 1
+                        raise
+                    await self._sleep(delay)
+                    attempt += 1
+                    metrics.retries += 1
+                    continue
+                except ResponseDecodeError:
                     metrics.failures += 1
                     raise
-                await self._sleep(delay)
-                attempt += 1
-                metrics.retries += 1
-                continue
-            except ResponseDecodeError:
-                metrics.failures += 1
-                raise
-            status = response.status
-            if limiter is not None:
-                limiter.observe(status, response.headers)
-            if 200 <= status < 300:
-                if self._logger.isEnabledFor(logging.DEBUG):
-                    self._log(method, url, status, started, attempt, response.request_id, None)
-                if parse is None:
-                    return response
-                try:
-                    return parse(response)
-                except ResponseDecodeError as exc:
+                status = response.status
+                if limiter is not None:
+                    limiter.observe(status, response.headers)
+                if 200 <= status < 300:
+                    if self._logger.isEnabledFor(logging.DEBUG):
+                        self._log(method, url, status, started, attempt, response.request_id, None)
+                    if parse is None:
+                        return response
+                    try:
+                        return parse(response)
+                    except ResponseDecodeError as exc:
+                        metrics.failures += 1
+                        raise self._scrubbed(exc, credential) from exc.__cause__
+                if (
+                    status == 401
+                    and credential is not None
+                    and auth is not None
+                    and not replayed
+                    and await self._until(
+                        auth.refresh_after_unauthorized(credential), expires, method, url
+                    )
+                ):
+                    self._log(method, url, status, started, attempt, response.request_id, 0.0)
+                    replayed = True
+                    metrics.auth_replays += 1
+                    continue
+                if status == 429:
+                    metrics.rate_limited += 1
+                    delay = self.retry.delay_after_throttle(
+                        response.headers,
+                        waited=throttle_wait,
+                        throttles=throttles,
+                        now=time.time(),
+                        rand=self._rand(),
+                    )
+                    throttles += 1
+                else:
+                    delay = self.retry.delay_after_status(
+                        status,
+                        response.headers,
+                        attempt=attempt,
+                        idempotent=idempotent,
+                        now=time.time(),
+                        rand=self._rand(),
+                    )
+                self._log(method, url, status, started, attempt, response.request_id, delay)
+                if delay is None or not self._time_left(expires, delay, loop):
                     metrics.failures += 1
-                    raise self._scrubbed(exc, credential) from exc.__cause__
-            if (
-                status == 401
-                and credential is not None
-                and auth is not None
-                and not replayed
-                and await self._until(
-                    auth.refresh_after_unauthorized(credential), expires, method, url
-                )
-            ):
-                self._log(method, url, status, started, attempt, response.request_id, 0.0)
-                replayed = True
-                metrics.auth_replays += 1
-                continue
-            if status == 429:
-                metrics.rate_limited += 1
-                delay = self.retry.delay_after_throttle(
-                    response.headers,
-                    waited=throttle_wait,
-                    throttles=throttles,
-                    now=time.time(),
-                    rand=self._rand(),
-                )
-                throttles += 1
-            else:
-                delay = self.retry.delay_after_status(
-                    status,
-                    response.headers,
-                    attempt=attempt,
-                    idempotent=idempotent,
-                    now=time.time(),
-                    rand=self._rand(),
-                )
-            self._log(method, url, status, started, attempt, response.request_id, delay)
-            if delay is None or not self._time_left(expires, delay, loop):
-                metrics.failures += 1
-                raise self._error_factory(response, secrets=self._all_secrets(credential))
-            await self._sleep(delay)
-            metrics.retries += 1
-            if status == 429:
-                throttle_wait += delay
-            else:
-                attempt += 1
+                    raise self._error_factory(response, secrets=self._all_secrets(credential))
+                await self._sleep(delay)
+                metrics.retries += 1
+                if status == 429:
+                    throttle_wait += delay
+                else:
+                    attempt += 1
+        except (asyncio.CancelledError, Exception) as exc:
+            if guard is not None and guard.ending and (closed := guard.ended(task, exc)):
+                raise closed from None
+            raise
+        finally:
+            if guard is not None:
+                guard.calls.discard(task)
+                if guard.ending:
+                    guard.settle(task)  # a call that ended well although close() cancelled it
 
     def _ready(self) -> Awaitable[None] | None:
         """The rate limiter's go-ahead, called by the transport right before sending."""
