@@ -132,6 +132,7 @@ class Pipeline:
         self._ready_callback = self._ready  # bound once: the transport calls it per attempt
         self.guard = guard
         """Refuses calls once the client is closed and ends those in flight (optional)."""
+        self._deadline = transport.timeout.deadline  # read once: Timeout is frozen
         self._merged: dict[
             tuple[int, int], tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]
         ] = {}
@@ -197,7 +198,7 @@ class Pipeline:
             auth = self.auth
             limiter = self.rate_limiter
             ready = self._ready_callback if limiter is not None else None
-            seconds = self.transport.timeout.deadline if deadline is DEFAULT else deadline
+            seconds = self._deadline if deadline is DEFAULT else deadline
             loop = asyncio.get_running_loop()
             started = loop.time()
             expires = None if seconds is None else started + seconds
