@@ -149,10 +149,7 @@ if typing.TYPE_CHECKING:
         RawResponse,
     )
 
-try:
-    __version__ = importlib.metadata.version("convictional-async")
-except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
-    __version__ = "0+unknown"
+from .core._options import VERSION as __version__
 
 _LAZY_MODULES: dict[str, tuple[str, ...]] = {
     "._client": ("ConvictionalClient",),

@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ._client import VERSION
+from .core._options import VERSION
 from .core.sandbox import (
     add_server_arguments,
     fault_settings,

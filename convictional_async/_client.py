@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import logging
-import math
 import re
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -33,6 +31,8 @@ from .core import (
     shared_rate_limiter,
 )
 from .core._client_closed import CallGuard
+from .core._options import base_url as base_url_option
+from .core._options import check_integer, timeout_option, user_agent
 
 if TYPE_CHECKING:
     import aiohttp
@@ -54,36 +54,7 @@ _API_KEY = re.compile(r"[\x21-\x7e]{1,512}")
 logger = logging.getLogger("convictional_async.client")
 
 
-try:
-    VERSION = importlib.metadata.version("convictional-async")
-except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
-    VERSION = "0+unknown"
-USER_AGENT = f"convictional-async/{VERSION} (convictional)"
-
-
-def _base_url(value: object) -> URL:
-    if not isinstance(value, str | URL):
-        raise ValueError(f"base_url must be a URL string, got {type(value).__name__}")
-    url = URL(str(value).rstrip("/"))
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"base_url must be an absolute http(s) URL, got {str(value)!r}")
-    if url.user or url.password or url.query_string or url.fragment:
-        raise ValueError("base_url must not carry credentials, a query or a fragment")
-    return url
-
-
-def _integer(name: str, value: object, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        raise ValueError(f"{name} must be an integer from 1 to {high:,}, got {value!r}")
-
-
-def _timeout(value: object) -> Timeout | None:
-    """``timeout=``: a :class:`Timeout`, or a number: the seconds one whole call may take."""
-    if value is None or isinstance(value, Timeout):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise ValueError(f"timeout must be a Timeout or a number of seconds > 0, got {value!r}")
-    return Timeout(deadline=value)
+USER_AGENT = user_agent("convictional")
 
 
 def _accept(api_version: object) -> str:
@@ -148,15 +119,15 @@ class ConvictionalClient:
     ) -> None:
         if not isinstance(api_key, str) or not _API_KEY.fullmatch(api_key):
             raise ValueError("api_key must be 1-512 printable ASCII characters without spaces")
-        self.base_url = _base_url(base_url)
+        self.base_url = base_url_option("base_url", base_url)
         """The API's base URL (Buyer paths add ``/buyer``)."""
         self.api_version = api_version
         """The pinned API version, or ``None`` for the account's pinned one."""
         accept = _accept(api_version)
         if not isinstance(new_errors, bool):
             raise ValueError("new_errors must be True or False")
-        _integer("max_connections", max_connections, MAX_CONNECTIONS)
-        _integer("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
+        check_integer("max_connections", max_connections, MAX_CONNECTIONS)
+        check_integer("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
         if getattr(session, "closed", False) is True:
             raise ValueError("session is closed: pass an open aiohttp.ClientSession")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
@@ -173,7 +144,7 @@ class ConvictionalClient:
         self.metrics = ClientMetrics()
         """Counters of what this client has sent (requests, retries, 429s, waits...)."""
         self._transport = Transport(
-            timeout=_timeout(timeout),
+            timeout=timeout_option(timeout),
             max_connections=max_connections,
             user_agent=USER_AGENT,
             session=session,

@@ -19,10 +19,12 @@ from convictional_async.core import (
     DeadlineExceeded,
     LocalRateLimiter,
     NotFoundError,
+    PaginationError,
     PermissionDeniedError,
     RateLimit,
     RateLimiter,
     RateLimitError,
+    RedisUnavailableError,
     RequestTimeout,
     ResponseDecodeError,
     ResponseTooLarge,
@@ -35,6 +37,7 @@ from convictional_async.core import (
     TransportError,
     UnprocessableEntityError,
 )
+from convictional_async.core._options import VERSION as __version__
 
 from ._auth import ClientCredentialsAuth
 from ._batcher import (
@@ -53,7 +56,6 @@ from ._client import (
     DEFAULT_PRICER_URL,
     ConviousClient,
 )
-from ._client import VERSION as __version__
 from ._events import (
     Event,
     Pricing,
@@ -96,6 +98,7 @@ __all__ = [
     "InventoryAPI",
     "LocalRateLimiter",
     "NotFoundError",
+    "PaginationError",
     "PermissionDeniedError",
     "PriceRequest",
     "PriceResult",
@@ -111,6 +114,7 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "RateLimiter",
+    "RedisUnavailableError",
     "RequestTimeout",
     "ResponseDecodeError",
     "ResponseTooLarge",

@@ -11,7 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._client import VERSION, ConviousClient
+from convictional_async.core._options import VERSION
+
+from ._client import ConviousClient
 from ._demo import DemoOptions, main_demo
 from ._publish import PublishSummary, format_publish, publish_file, validate_file
 

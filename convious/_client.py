@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import logging
-import math
 import os
 import re
 from types import TracebackType
@@ -26,6 +24,8 @@ from convictional_async.core import (
     shared_rate_limiter,
 )
 from convictional_async.core._client_closed import CallGuard
+from convictional_async.core._options import base_url as base_url_option
+from convictional_async.core._options import check_integer, timeout_option, user_agent
 
 from ._auth import DEFAULT_LEEWAY, MAX_TOKEN_LIFETIME, ClientCredentialsAuth
 from ._batcher import DEFAULT_MAX_BATCH_SIZE
@@ -52,36 +52,7 @@ _API_VERSION = re.compile(r"[\x21-\x7e]{1,64}")
 logger = logging.getLogger("convious")
 
 
-try:
-    VERSION = importlib.metadata.version("convictional-async")
-except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
-    VERSION = "0+unknown"
-USER_AGENT = f"convictional-async/{VERSION} (convious)"
-
-
-def _base_url(name: str, value: object) -> URL:
-    if not isinstance(value, str | URL):
-        raise ValueError(f"{name} must be a URL string, got {type(value).__name__}")
-    url = URL(str(value).rstrip("/"))
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(f"{name} must be an absolute http(s) URL, got {str(value)!r}")
-    if url.user or url.password or url.query_string or url.fragment:
-        raise ValueError(f"{name} must not carry credentials, a query or a fragment")
-    return url
-
-
-def _integer(name: str, value: object, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        raise ValueError(f"{name} must be an integer from 1 to {high:,}, got {value!r}")
-
-
-def _timeout(value: object) -> Timeout | None:
-    """``timeout=``: a :class:`Timeout`, or a number: the seconds one whole call may take."""
-    if value is None or isinstance(value, Timeout):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise ValueError(f"timeout must be a Timeout or a number of seconds > 0, got {value!r}")
-    return Timeout(deadline=value)
+USER_AGENT = user_agent("convious")
 
 
 def _check_credentials(client_id: object, client_secret: object) -> None:
@@ -157,15 +128,15 @@ class ConviousClient:
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         _check_credentials(client_id, client_secret)
-        identity = _base_url("identity_url", identity_url)
-        self.inventory_url = _base_url("inventory_url", inventory_url)
-        self.pricer_url = _base_url("pricer_url", pricer_url)
+        identity = base_url_option("identity_url", identity_url)
+        self.inventory_url = base_url_option("inventory_url", inventory_url)
+        self.pricer_url = base_url_option("pricer_url", pricer_url)
         self.identity_url = identity
         if not isinstance(api_version, str) or not _API_VERSION.fullmatch(api_version):
             raise ValueError("api_version must be 1-64 printable ASCII characters, e.g. '1.0.0'")
-        _integer("max_connections", max_connections, MAX_CONNECTIONS)
-        _integer("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
-        _integer("max_batch_size", max_batch_size, MAX_BATCH_SIZE)
+        check_integer("max_connections", max_connections, MAX_CONNECTIONS)
+        check_integer("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
+        check_integer("max_batch_size", max_batch_size, MAX_BATCH_SIZE)
         _check_leeway(token_leeway)
         if not isinstance(coalesce, bool):
             raise ValueError("coalesce must be True or False")
@@ -190,7 +161,7 @@ class ConviousClient:
         fingerprint = hashlib.sha256(f"convious\0{identity}\0{client_id}".encode()).hexdigest()
         key = f"convious:{fingerprint[:32]}"
         self._transport = Transport(
-            timeout=_timeout(timeout),
+            timeout=timeout_option(timeout),
             max_connections=max_connections,
             user_agent=USER_AGENT,
             session=session,
