@@ -28,7 +28,7 @@ from .core import (
     RetryPolicy,
     Timeout,
     Transport,
-    shared_rate_limiter,
+    limiter_for,
 )
 from .core._client_closed import CallGuard
 from .core._options import base_url as base_url_option
@@ -152,8 +152,11 @@ class ConvictionalClient:
         )
         self.timeout = self._transport.timeout
         """The time limits in force; ``timeout.deadline`` bounds each call."""
-        self.rate_limiter: RateLimiter = rate_limiter or shared_rate_limiter(
-            key_fingerprint(self.base_url, api_key), rate_limit, max_pause=retry.max_retry_after
+        self.rate_limiter: RateLimiter = limiter_for(
+            key_fingerprint(self.base_url, api_key),
+            rate_limiter,
+            rate_limit,
+            max_pause=retry.max_retry_after,
         )
         """The limiter shared by every client in this process using this key on this host."""
         self._guard = CallGuard(type(self).__name__)

@@ -21,7 +21,7 @@ from convictional_async.core import (
     Timeout,
     TokenCache,
     Transport,
-    shared_rate_limiter,
+    limiter_for,
 )
 from convictional_async.core._client_closed import CallGuard
 from convictional_async.core._options import base_url as base_url_option
@@ -181,11 +181,8 @@ class ConviousClient:
             token_cache=token_cache,
             cache_key=key,
         )
-        bind = getattr(rate_limiter, "for_credential", None)
-        if callable(bind):
-            rate_limiter = bind(key)
-        self.rate_limiter: RateLimiter = rate_limiter or shared_rate_limiter(
-            key, rate_limit, max_pause=retry.max_retry_after
+        self.rate_limiter: RateLimiter = limiter_for(
+            key, rate_limiter, rate_limit, max_pause=retry.max_retry_after
         )
         """The limiter shared by every client in this process using the same credential
         (``rate_limiter.limit`` is the pacing in force, learned or configured)."""

@@ -42,6 +42,7 @@ from ._ratelimit import (
     RateLimit,
     RateLimiter,
     RateLimitHeaders,
+    limiter_for,
     next_slot,
     shared_rate_limiter,
 )
@@ -123,6 +124,7 @@ __all__ = [
     "first_page",
     "iter_items",
     "iter_pages",
+    "limiter_for",
     "make_converter",
     "next_page",
     "next_slot",

@@ -568,3 +568,19 @@ def shared_rate_limiter(
             return limiter
     limiter.tighten(limit)
     return limiter
+
+
+def limiter_for(
+    key: str,
+    given: RateLimiter | None,
+    limit: RateLimit | None,
+    *,
+    max_pause: float = DEFAULT_MAX_PAUSE,
+) -> RateLimiter:
+    """The limiter a client with credential fingerprint ``key`` uses: the one it was given
+    (bound to ``key`` first if it has ``for_credential``, as ``RedisRateLimiter`` does), or
+    the process-wide one for ``key``."""
+    if given is None:
+        return shared_rate_limiter(key, limit, max_pause=max_pause)
+    bind = getattr(given, "for_credential", None)
+    return bind(key) if callable(bind) else given
