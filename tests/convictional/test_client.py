@@ -161,7 +161,7 @@ def test_the_shared_limiter_is_asked_for_with_the_fingerprint_and_the_retry_paus
         calls.append((key, limit, max_pause))
         return core.LocalRateLimiter(limit)
 
-    monkeypatch.setattr(_client, "shared_rate_limiter", spy)
+    monkeypatch.setattr(core._ratelimit, "shared_rate_limiter", spy)  # what limiter_for asks
     ConvictionalClient(KEY, retry=RetryPolicy(max_retry_after=7.0))
     ((key, limit, max_pause),) = calls
     assert key == _client.key_fingerprint(_client.URL(_client.DEFAULT_BASE_URL), KEY)
