@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import web
+
+from convictional_async.core import RateLimit, RateLimiter
 
 KINDS = ("leaky", "window", "unknown")
 
@@ -106,3 +108,33 @@ async def limited_server(kind: str, rate: float) -> AsyncIterator[LimitedServer]
         yield server
     finally:
         await runner.cleanup()
+
+
+class TimedLimiter:
+    """Wraps a limiter and records how long each request waited in it."""
+
+    def __init__(self, inner: RateLimiter, waits: list[float]) -> None:
+        self._inner = inner
+        self._waits = waits
+
+    @property
+    def limit(self) -> RateLimit | None:
+        return self._inner.limit
+
+    def reserve(self) -> Awaitable[None] | None:
+        wait = self._inner.reserve()
+        if wait is None:
+            self._waits.append(0.0)
+            return None
+        return self._timed(wait)
+
+    async def _timed(self, wait: Awaitable[None]) -> None:
+        started = time.monotonic()
+        await wait
+        self._waits.append(time.monotonic() - started)
+
+    def observe(self, status: int, headers: Mapping[str, str]) -> None:
+        self._inner.observe(status, headers)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()

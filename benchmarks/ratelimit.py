@@ -32,7 +32,6 @@ import statistics
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -44,7 +43,6 @@ from convictional_async.core import (
     APIKeyAuth,
     Pipeline,
     RateLimit,
-    RateLimiter,
     RetryPolicy,
     Transport,
     shared_rate_limiter,
@@ -61,36 +59,6 @@ assert _spec.loader is not None
 limited = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = limited
 _spec.loader.exec_module(limited)
-
-
-class TimedLimiter:
-    """Wraps a limiter and records how long each request waited in it."""
-
-    def __init__(self, inner: RateLimiter, waits: list[float]) -> None:
-        self._inner = inner
-        self._waits = waits
-
-    @property
-    def limit(self) -> RateLimit | None:
-        return self._inner.limit
-
-    def reserve(self) -> Awaitable[None] | None:
-        wait = self._inner.reserve()
-        if wait is None:
-            self._waits.append(0.0)
-            return None
-        return self._timed(wait)
-
-    async def _timed(self, wait: Awaitable[None]) -> None:
-        started = time.monotonic()
-        await wait
-        self._waits.append(time.monotonic() - started)
-
-    def observe(self, status: int, headers: Mapping[str, str]) -> None:
-        self._inner.observe(status, headers)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 @dataclass
@@ -133,7 +101,7 @@ class Result:
 
 async def _fire(url: str, key: str, count: int, limit: RateLimit | None, waits: list[float]) -> int:
     transport = Transport()
-    limiter = TimedLimiter(shared_rate_limiter(key, limit), waits)
+    limiter = limited.TimedLimiter(shared_rate_limiter(key, limit), waits)
     pipeline = Pipeline(transport, retry=RetryPolicy(), auth=APIKeyAuth(key), rate_limiter=limiter)
     try:
         results = await asyncio.gather(
@@ -154,7 +122,7 @@ async def run_sandbox(scenario: Scenario) -> Result:
     async with Sandbox(rate_limit=round(scenario.rate)) as sandbox:
         sandbox.add_product("adult", "Adult", max_accepted_price="18.00")
         async with ConviousClient(**sandbox.client_options()) as client:
-            client.rate_limiter = TimedLimiter(client.rate_limiter, waits)
+            client.rate_limiter = limited.TimedLimiter(client.rate_limiter, waits)
             client._pipeline.rate_limiter = client.rate_limiter
             started = time.monotonic()
             results = await asyncio.gather(
@@ -188,7 +156,7 @@ async def run_convictional(scenario: Scenario) -> Result:
                     sandbox.buyer_key,
                     base_url=sandbox.url,
                     rate_limit=None,
-                    rate_limiter=TimedLimiter(shared, waits),
+                    rate_limiter=limited.TimedLimiter(shared, waits),
                 )
             )
             for _ in range(scenario.clients)

@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,36 +63,6 @@ _spec.loader.exec_module(limited)
 RATE = 5
 
 
-class TimedLimiter:
-    """Wraps a limiter and records how long each request waited in it."""
-
-    def __init__(self, inner: RateLimiter, waits: list[float]) -> None:
-        self._inner = inner
-        self._waits = waits
-
-    @property
-    def limit(self) -> RateLimit | None:
-        return self._inner.limit
-
-    def reserve(self) -> Awaitable[None] | None:
-        wait = self._inner.reserve()
-        if wait is None:
-            self._waits.append(0.0)
-            return None
-        return self._timed(wait)
-
-    async def _timed(self, wait: Awaitable[None]) -> None:
-        started = time.monotonic()
-        await wait
-        self._waits.append(time.monotonic() - started)
-
-    def observe(self, status: int, headers: Mapping[str, str]) -> None:
-        self._inner.observe(status, headers)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
 async def worker(task: dict[str, Any]) -> dict[str, Any]:
     """One process: wait at the barrier, send ``count`` GETs, report waits and round trips."""
     redis = Redis.from_url(task["redis"])
@@ -108,7 +78,7 @@ async def worker(task: dict[str, Any]) -> dict[str, Any]:
         transport,
         retry=RetryPolicy(),
         auth=APIKeyAuth("k"),
-        rate_limiter=TimedLimiter(inner, waits),
+        rate_limiter=limited.TimedLimiter(inner, waits),
     )
     try:
         await redis.incr(f"{task['barrier']}:ready")
