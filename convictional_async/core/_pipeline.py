@@ -37,7 +37,7 @@ from ._redact import redact_text, redact_url
 from ._response import Response
 from ._retry import RetryPolicy, retry_after_seconds
 from ._serialization import parse_json
-from ._transport import Transport
+from ._transport import Transport, until_deadline
 
 _core_logger = logging.getLogger("convictional_async")
 T = TypeVar("T")
@@ -325,19 +325,12 @@ class Pipeline:
         self, awaitable: Awaitable[T], expires: float | None, method: str, url: URL
     ) -> T:
         """Await ``awaitable`` (a token fetch, say), but no later than ``expires``."""
-        if expires is None:
-            return await awaitable
         try:
-            async with asyncio.timeout_at(expires) as scope:
-                return await awaitable
-        except TimeoutError:
-            if not scope.expired():
-                raise  # the awaited thing timed out on its own: not the deadline
+            return await until_deadline(awaitable, expires, method, url)
+        except DeadlineExceeded:
             self.metrics.failures += 1
             self.metrics.deadlines_exceeded += 1
-            raise DeadlineExceeded(
-                "the call's deadline passed", sent=False, method=method, url=str(url)
-            ) from None
+            raise
 
     @staticmethod
     def _time_left(expires: float | None, delay: float, loop: asyncio.AbstractEventLoop) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import attrs
@@ -28,6 +28,8 @@ from ._errors import (
     TransportError,
 )
 from ._response import Response
+
+T = TypeVar("T")
 
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 """The default cap on a successful response body, after decompression (16 MiB)."""
@@ -104,6 +106,27 @@ def _os_reason(exc: OSError) -> str:
     if exc.strerror:
         return f"[Errno {exc.errno}] {exc.strerror}" if exc.errno is not None else exc.strerror
     return type(exc).__name__
+
+
+def deadline_error(method: str, url: URL, *, sent: bool) -> DeadlineExceeded:
+    """The error for a call whose deadline passed (``sent``: an attempt had gone out)."""
+    return DeadlineExceeded("the call's deadline passed", sent=sent, method=method, url=str(url))
+
+
+async def until_deadline(
+    awaitable: Awaitable[T], deadline: float | None, method: str, url: URL
+) -> T:
+    """Await ``awaitable`` (a pool slot, the rate limiter, a token), but no later than
+    ``deadline`` (the loop's clock): then :class:`DeadlineExceeded`, nothing sent."""
+    if deadline is None:
+        return await awaitable
+    try:
+        async with asyncio.timeout_at(deadline) as scope:
+            return await awaitable
+    except TimeoutError:
+        if not scope.expired():
+            raise  # the awaited thing timed out on its own: not the deadline
+        raise deadline_error(method, url, sent=False) from None
 
 
 async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
@@ -320,15 +343,15 @@ class Transport:
         session = self._session_for(loop)
         gate = self._gate
         if gate is not None and (wait := gate.enter()) is not None:
-            await self._until(wait, deadline, loop, method, url)
+            await until_deadline(wait, deadline, method, url)
         try:
             if ready is not None and (wait := ready()) is not None:
-                await self._until(wait, deadline, loop, method, url)
+                await until_deadline(wait, deadline, method, url)
             timeout = self._timeout
             if deadline is not None:
                 remaining = deadline - loop.time()
                 if remaining <= 0:
-                    raise self._deadline_error(method, url, sent=False)
+                    raise deadline_error(method, url, sent=False)
                 total = self._attempt_total
                 if total is None or remaining < total:
                     timeout = aiohttp.ClientTimeout(
@@ -369,7 +392,7 @@ class Transport:
                 return Response(status, response.headers, payload, method, url)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             if deadline is not None and isinstance(exc, TimeoutError) and loop.time() >= deadline:
-                raise self._deadline_error(method, url, sent=True) from exc
+                raise deadline_error(method, url, sent=True) from exc
             error = translate_error(exc, method, str(url))
             if not isinstance(exc, aiohttp.ClientResponseError):
                 raise error from exc
@@ -380,31 +403,6 @@ class Transport:
             if gate is not None:
                 gate.leave()
         raise error
-
-    async def _until(
-        self,
-        wait: Awaitable[None],
-        deadline: float | None,
-        loop: asyncio.AbstractEventLoop,
-        method: str,
-        url: URL,
-    ) -> None:
-        """Await ``wait``, but no later than ``deadline``."""
-        if deadline is None:
-            await wait
-            return
-        try:
-            async with asyncio.timeout_at(deadline) as scope:
-                await wait
-        except TimeoutError:
-            if not scope.expired():
-                raise  # the awaited thing timed out on its own: not the deadline
-            raise self._deadline_error(method, url, sent=False) from None
-
-    def _deadline_error(self, method: str, url: URL, *, sent: bool) -> DeadlineExceeded:
-        return DeadlineExceeded(
-            "the call's deadline passed", sent=sent, method=method, url=str(url)
-        )
 
     async def aclose(self) -> None:
         """Close the session if this transport created it; idempotent."""
