@@ -68,6 +68,7 @@ from ._events import (
     write_events,
 )
 from ._inventory import InventoryAPI, PublishError
+from ._logs import configure_from_env as _configure_logging
 from ._models import PriceRequest, PriceResult, ProductPrice, ProductQuantity, TimedPrice
 from ._pricing import PricingAPI, price_request
 from ._spool import SpoolCorruptError, SpoolError, SpoolLockedError
@@ -137,3 +138,5 @@ __all__ = [
     "read_events",
     "write_events",
 ]
+
+_configure_logging()  # CONVIOUS_LOG=debug|info: the SDK's logs on stderr
