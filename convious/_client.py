@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import os
 import re
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
 
 from yarl import URL
 
@@ -26,11 +28,16 @@ from convictional_async.core import (
 from convictional_async.core._client_closed import CallGuard
 from convictional_async.core._options import base_url as base_url_option
 from convictional_async.core._options import check_integer, timeout_option, user_agent
+from convictional_async.core._pipeline import DEFAULT, _Default
+from convictional_async.core._raw import RawResponse, call_and_response
 
 from ._auth import DEFAULT_LEEWAY, MAX_TOKEN_LIFETIME, ClientCredentialsAuth
 from ._batcher import DEFAULT_MAX_BATCH_SIZE
 from ._inventory import InventoryAPI
 from ._pricing import PricingAPI
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import aiohttp
@@ -239,6 +246,45 @@ class ConviousClient:
             f"ConviousClient(client_id={self._auth.client_id!r}, "
             f"pricer_url='{self.pricer_url}', api_version={self.api_version!r})"
         )
+
+    def with_options(
+        self,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> ConviousClient:
+        """A copy of this client for some calls: ``timeout`` seconds per call (``None``: no
+        deadline), at most ``max_retries`` retries, ``extra_headers`` on every request.
+
+        The copy shares this client's session, token, rate limiter, metrics and lifecycle:
+        closing either closes both. Options not given keep this client's values::
+
+            quick = client.with_options(timeout=2, max_retries=0)
+            result = await quick.pricing.get_prices(...)
+        """
+        pipeline = self._pipeline.with_options(
+            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+        )
+        clone = copy.copy(self)
+        clone._pipeline = pipeline
+        clone.pricing = self.pricing.with_pipeline(pipeline)
+        clone.inventory = self.inventory.with_pipeline(pipeline)
+        return clone
+
+    async def with_raw_response(
+        self, call: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> RawResponse[T]:
+        """Run a client method; its result with the status, headers and request id of its
+        (last) successful response. Such a lookup is never coalesced with another.
+
+        Usage::
+
+            raw = await client.with_raw_response(client.pricing.get_prices, **lookup)
+            print(raw.status, raw.request_id, raw.parsed)
+        """
+        parsed, response = await call_and_response(lambda: call(*args, **kwargs))
+        return RawResponse(status=response.status, headers=response.headers, parsed=parsed)
 
     @property
     def closed(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
@@ -61,6 +62,12 @@ class InventoryAPI:
 
     def __repr__(self) -> str:
         return f"<InventoryAPI {self._url}>"
+
+    def with_pipeline(self, pipeline: Pipeline) -> InventoryAPI:
+        """This API sending through ``pipeline`` (a client's ``with_options`` copy)."""
+        clone = copy.copy(self)
+        clone._pipeline = pipeline
+        return clone
 
     def _check_open(self) -> None:
         if self._guard is not None:

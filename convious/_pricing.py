@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Iterable, Mapping
 from yarl import URL
 
 from convictional_async.core import Coalescer, Pipeline, Response
+from convictional_async.core._raw import capture
 
 from ._models import MAX_PRICES_PER_LOOKUP, PriceRequest, PriceResult, ProductQuantity, brief
 from ._serialization import decode_response, encode
@@ -109,6 +110,13 @@ class PricingAPI:
     def __repr__(self) -> str:
         return f"<PricingAPI {self._url}>"
 
+    def with_pipeline(self, pipeline: Pipeline) -> PricingAPI:
+        """This API sending through ``pipeline`` (a client's ``with_options`` copy), with a
+        coalescer of its own: a lookup never joins one made under other options."""
+        return PricingAPI(
+            pipeline, url=self._url, headers=self._headers, coalesce=self._coalescer is not None
+        )
+
     async def get_prices(
         self,
         *,
@@ -151,7 +159,7 @@ class PricingAPI:
 
     def _lookup(self, request: PriceRequest) -> Awaitable[PriceResult]:
         body = encode(request)
-        if self._coalescer is None:
+        if self._coalescer is None or capture.get() is not None:  # raw: its own request
             return self._fetch(body)
         return self._coalescer.run(body, self._fetch, body)
 

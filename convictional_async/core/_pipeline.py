@@ -8,6 +8,7 @@ orders them. Decoding the body into a model is the caller's last step.
 from __future__ import annotations
 
 import asyncio
+import copy
 import enum
 import http
 import logging
@@ -17,6 +18,7 @@ from asyncio import current_task
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar, overload
 
+import attrs
 from yarl import URL
 
 from ._auth import Auth
@@ -32,10 +34,12 @@ from ._errors import (
 )
 from ._errors import normalize_error_body as normalize
 from ._metrics import ClientMetrics
+from ._options import timeout_option
 from ._ratelimit import RateLimiter
+from ._raw import capture
 from ._redact import redact_text, redact_url
 from ._response import Response
-from ._retry import RetryPolicy, retry_after_seconds
+from ._retry import MAX_RETRIES, RetryPolicy, retry_after_seconds
 from ._serialization import parse_json
 from ._transport import Transport, until_deadline
 
@@ -94,6 +98,19 @@ def status_error(
     return cls(f"HTTP {status} {phrase}", **common)
 
 
+def _header_map(headers: object) -> dict[str, str]:
+    """``extra_headers=``: a mapping of header names to values, both non-empty-name strings
+    without line breaks (which would split a header)."""
+    if not isinstance(headers, Mapping):
+        raise ValueError(f"extra_headers must be a mapping, got {type(headers).__name__}")
+    for name, value in headers.items():
+        if not isinstance(name, str) or not isinstance(value, str) or not name.strip():
+            raise ValueError("extra_headers must map header names to strings")
+        if any(c in name + value for c in "\r\n\0") or ":" in name:
+            raise ValueError(f"extra_headers: header {name!r} has a line break, NUL or colon")
+    return dict(headers)
+
+
 class Pipeline:
     """Sends one logical request through auth, rate limiting, retries and error mapping.
 
@@ -133,11 +150,56 @@ class Pipeline:
         self.guard = guard
         """Refuses calls once the client is closed and ends those in flight (optional)."""
         self._deadline = transport.timeout.deadline  # read once: Timeout is frozen
+        self._extra: Mapping[str, str] = {}
         self._merged: dict[
-            tuple[int, int], tuple[Mapping[str, str], Mapping[str, str], Mapping[str, str]]
+            tuple[int, int],
+            tuple[Mapping[str, str], Mapping[str, str] | None, Mapping[str, str]],
         ] = {}
         self._sleep = sleep
         self._rand = rand
+
+    def with_options(
+        self,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> Pipeline:
+        """A copy that shares every component (transport, auth, limiter, metrics, close
+        guard) but bounds each call by ``timeout`` seconds (``None``: no deadline), retries
+        at most ``max_retries`` times and adds ``extra_headers`` to every request.
+
+        >>> pipeline = Pipeline(Transport(), retry=RetryPolicy())
+        >>> quick = pipeline.with_options(timeout=2, max_retries=0)
+        >>> quick.retry.max_retries, quick.transport is pipeline.transport
+        (0, True)
+        """
+        if timeout is not DEFAULT and timeout is not None:
+            if not isinstance(timeout, int | float):
+                raise ValueError(
+                    f"timeout must be a number of seconds > 0 or None, got {timeout!r}"
+                )
+            timeout = timeout_option(timeout).deadline  # type: ignore[union-attr]
+        if max_retries is not None and (
+            isinstance(max_retries, bool)
+            or not isinstance(max_retries, int)
+            or not 0 <= max_retries <= MAX_RETRIES
+        ):
+            raise ValueError(
+                f"max_retries must be an integer from 0 to {MAX_RETRIES}, got {max_retries!r}"
+            )
+        extra = dict(self._extra)
+        if extra_headers is not None:
+            extra.update(_header_map(extra_headers))
+        clone = copy.copy(self)
+        if timeout is not DEFAULT:
+            clone._deadline = timeout
+        if max_retries is not None:
+            clone.retry = attrs.evolve(self.retry, max_retries=max_retries)
+        clone._extra = extra
+        clone._merged = {}
+        clone._ready_callback = clone._ready
+        return clone
 
     @overload
     async def send(
@@ -213,7 +275,9 @@ class Pipeline:
                         auth.authorize(), expires, method, url
                     )
                 request_headers = (
-                    self._with_credential(headers, credential) if credential else headers
+                    self._with_credential(headers, credential)
+                    if credential or self._extra
+                    else headers
                 )
                 metrics.attempts += 1
                 if attempt or replayed or throttles:
@@ -247,6 +311,9 @@ class Pipeline:
                 if limiter is not None:
                     limiter.observe(status, response.headers)
                 if 200 <= status < 300:
+                    captured = capture.get()
+                    if captured is not None:
+                        captured.append(response)
                     if self._logger.isEnabledFor(logging.DEBUG):
                         self._log(method, url, status, started, attempt, response.request_id, None)
                     if parse is None:
@@ -359,15 +426,15 @@ class Pipeline:
         return error
 
     def _with_credential(
-        self, headers: Mapping[str, str], credential: Mapping[str, str]
+        self, headers: Mapping[str, str], credential: Mapping[str, str] | None
     ) -> Mapping[str, str]:
-        """``headers`` plus the credential, reusing the merged mapping for a pair seen before
-        (the transport prepares each mapping once)."""
+        """``headers`` plus the extra headers and the credential, reusing the merged mapping
+        for a pair seen before (the transport prepares each mapping once)."""
         key = (id(headers), id(credential))
         entry = self._merged.get(key)
         if entry is not None and entry[0] is headers and entry[1] is credential:
             return entry[2]
-        merged = {**headers, **credential}
+        merged = {**headers, **self._extra, **(credential or {})}
         if len(self._merged) >= 32:
             self._merged.clear()
         self._merged[key] = (headers, credential, merged)

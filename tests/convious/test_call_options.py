@@ -1,0 +1,147 @@
+"""Per-call options (``with_options``) and raw responses (``with_raw_response``), through
+ConviousClient against the real sandbox, and the core mechanism under them."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+from aiohttp import web
+from yarl import URL
+
+from convictional_async.core import DeadlineExceeded, Pipeline, RetryPolicy, Transport
+from convictional_async.core._raw import call_and_response
+from convious import ConviousClient, PriceResult, ServerError
+from convious.sandbox import Faults, Sandbox
+
+LOOKUP = {
+    "cookie_id": "c-1",
+    "date_from": date(2026, 12, 1),
+    "date_to": date(2026, 12, 1),
+    "timezone": "Europe/Amsterdam",
+    "products": [("adult", 1)],
+}
+FAST = RetryPolicy(max_retries=3, backoff_initial=0.001, backoff_max=0.001)
+
+
+@pytest.fixture
+async def sandbox():
+    async with Sandbox(faults=Faults(retry_after=0.01)) as sandbox:
+        sandbox.add_product("adult", "Adult", max_accepted_price="18.00")
+        yield sandbox
+
+
+@pytest.fixture
+async def client(sandbox):
+    async with ConviousClient(**sandbox.client_options(), retry=FAST) as client:
+        yield client
+
+
+def pricer_posts(sandbox):
+    return [r for r in sandbox.state.records if r.path == "/api/price/rtp"]
+
+
+async def test_max_retries_applies_to_the_copy_only(sandbox, client):
+    await client.pricing.get_prices(**LOOKUP)  # token fetched
+    sandbox.state.records.clear()
+    sandbox.faults.inject("error", count=2, target="pricer")
+    with pytest.raises(ServerError):
+        await client.with_options(max_retries=0).pricing.get_prices(**LOOKUP)
+    assert len(pricer_posts(sandbox)) == 1
+    result = await client.pricing.get_prices(**LOOKUP)  # parent: 3 retries, one 500 left
+    assert isinstance(result, PriceResult)
+    assert len(pricer_posts(sandbox)) == 3
+
+
+async def test_timeout_bounds_each_call_of_the_copy(sandbox, client):
+    await client.pricing.get_prices(**LOOKUP)
+    sandbox.faults.latency = 0.5
+    with pytest.raises(DeadlineExceeded):
+        await client.with_options(timeout=0.05).pricing.get_prices(**LOOKUP)
+    assert client.timeout.deadline == 60.0
+
+
+async def test_copy_shares_session_token_limiter_metrics_and_lifecycle(sandbox, client):
+    copy = client.with_options(max_retries=1)
+    await copy.pricing.get_prices(**LOOKUP)
+    await client.pricing.get_prices(**LOOKUP)
+    assert client.metrics.token_requests == 1
+    assert copy.metrics is client.metrics
+    assert copy.rate_limiter is client.rate_limiter
+    await copy.aclose()
+    assert client.closed
+
+
+async def test_raw_response_carries_status_and_request_id(sandbox, client):
+    raw = await client.with_raw_response(client.pricing.get_prices, **LOOKUP)
+    assert isinstance(raw.parsed, PriceResult)
+    assert raw.status == 200
+    assert raw.request_id == pricer_posts(sandbox)[-1].request_id
+
+
+async def test_concurrent_raw_responses_see_their_own_request(sandbox, client):
+    lookups = [dict(LOOKUP, cookie_id="same") for _ in range(5)]
+    raws = await asyncio.gather(
+        *(client.with_raw_response(client.pricing.get_prices, **lookup) for lookup in lookups)
+    )
+    ids = {raw.request_id for raw in raws}
+    assert len(ids) == 5  # never coalesced: each has its own request and id
+    assert ids <= {r.request_id for r in pricer_posts(sandbox)}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": "5"}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": True}, "max_retries"),
+        ({"extra_headers": {"X-A": "1\r\nX-B: 2"}}, "extra_headers"),
+        ({"extra_headers": {"X-A": 1}}, "extra_headers"),
+        ({"extra_headers": ["X-A"]}, "extra_headers"),
+    ],
+)
+async def test_bad_options_raise_value_error(client, options, message):
+    with pytest.raises(ValueError, match=message):
+        client.with_options(**options)
+
+
+async def test_raw_response_needs_a_request(client):
+    async def nothing() -> int:
+        return 1
+
+    with pytest.raises(ValueError, match="HTTP request"):
+        await client.with_raw_response(nothing)
+
+
+async def test_pipeline_sends_extra_headers_over_the_wire():
+    seen: list[dict[str, str]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        seen.append(dict(request.headers))
+        return web.Response(body=b"{}", headers={"X-Request-ID": "r-9"})
+
+    app = web.Application()
+    app.router.add_get("/x", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    transport = Transport()
+    try:
+        base = Pipeline(transport, retry=RetryPolicy())
+        tagged = base.with_options(extra_headers={"X-Tenant": "t-1"})
+        url = URL(f"http://127.0.0.1:{port}/x")
+        _, response = await call_and_response(
+            lambda: tagged.send("GET", url, headers={"Accept": "a/b"}, idempotent=True)
+        )
+        await base.send("GET", url, headers={"Accept": "a/b"}, idempotent=True)
+    finally:
+        await transport.aclose()
+        await runner.cleanup()
+    assert response.request_id == "r-9"
+    assert seen[0]["X-Tenant"] == "t-1"
+    assert seen[0]["Accept"] == "a/b"
+    assert "X-Tenant" not in seen[1]
