@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from .core._serialization import UNSET
+from .core._validate import integer
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
@@ -47,12 +48,8 @@ def flag(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
 
 def _integer_at_least(minimum: int) -> Validator:
     def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if value is UNSET:
-            return
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise ValueError(
-                f"{attribute.name} must be an integer >= {minimum}, got {_shown(value)}"
-            )
+        if value is not UNSET:
+            integer(attribute.name, value, minimum)
 
     return check
 

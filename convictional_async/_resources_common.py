@@ -36,6 +36,7 @@ from .core import (
 )
 from .core._pagination import PageRequest
 from .core._pipeline import DEFAULT, _Default
+from .core._validate import positive_int
 
 T = TypeVar("T")
 
@@ -63,9 +64,7 @@ def check_id(name: str, value: object) -> str:
 
 def check_limit(limit: object) -> int:
     """A page size from 1 to 250, else ``ValueError``."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_LIMIT:
-        raise ValueError(f"limit must be an integer from 1 to {MAX_PAGE_LIMIT}, got {limit!r}")
-    return limit
+    return positive_int("limit", limit, MAX_PAGE_LIMIT)
 
 
 def wire_datetime(name: str, value: object) -> str:

@@ -11,6 +11,7 @@ import math
 from yarl import URL
 
 from ._transport import Timeout
+from ._validate import brief, positive_int
 
 try:
     VERSION = importlib.metadata.version("convictional-async")
@@ -40,10 +41,8 @@ def base_url(name: str, value: object) -> URL:
     return url
 
 
-def check_integer(name: str, value: object, high: int) -> None:
-    """An int from 1 to ``high`` (a bool is not an int here)."""
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        raise ValueError(f"{name} must be an integer from 1 to {high:,}, got {value!r}")
+check_integer = positive_int
+"""An int from 1 to ``high`` (a bool is not an int here): :func:`._validate.positive_int`."""
 
 
 def timeout_option(value: object) -> Timeout | None:
@@ -55,5 +54,7 @@ def timeout_option(value: object) -> Timeout | None:
     if value is None or isinstance(value, Timeout):
         return value
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
-        raise ValueError(f"timeout must be a Timeout or a number of seconds > 0, got {value!r}")
+        raise ValueError(
+            f"timeout must be a Timeout or a number of seconds > 0, got {brief(value)}"
+        )
     return Timeout(deadline=value)

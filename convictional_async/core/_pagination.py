@@ -32,6 +32,7 @@ import attrs
 
 from ._errors import PaginationError
 from ._redact import redact_url
+from ._validate import non_negative_int, positive_int
 
 T = TypeVar("T")
 
@@ -88,10 +89,6 @@ def _origin_of(url: str) -> tuple[str, str, int] | None:
     return (scheme, host, port or _DEFAULT_PORTS[scheme])
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def first_page(
     *, origin: str, max_limit: int, limit: int | None = None, start: int = 0
 ) -> PageCursor:
@@ -100,13 +97,9 @@ def first_page(
     Raises :class:`ValueError` for an ``origin`` that is not an http(s) URL, a ``limit``
     outside ``1..max_limit`` or a negative ``start``.
     """
-    if not _is_int(max_limit) or max_limit < 1:
-        raise ValueError(f"max_limit must be an integer >= 1, got {max_limit!r}")
-    limit = max_limit if limit is None else limit
-    if not _is_int(limit) or not 1 <= limit <= max_limit:
-        raise ValueError(f"limit must be an integer from 1 to {max_limit}, got {limit!r}")
-    if not _is_int(start) or start < 0:
-        raise ValueError(f"start must be an integer >= 0, got {start!r}")
+    max_limit = positive_int("max_limit", max_limit)
+    limit = positive_int("limit", max_limit if limit is None else limit, max_limit)
+    start = non_negative_int("start", start)
     if not isinstance(origin, str) or _origin_of(origin) is None:
         raise ValueError(f"origin must be an http(s) URL with a host, got {origin!r}")
     return PageCursor(origin=origin, limit=limit, index=start)

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 import attrs
 
 from ._errors import TLSError, TransportError
+from ._validate import attrs_check, non_negative_int, non_negative_number
 
 RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -85,25 +86,12 @@ def resume_jitter(delay: float, rand: float, *, share: float = 0.5) -> float:
     return rand * share * min(0.2 * delay, 0.5)
 
 
-def _non_negative(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
-        raise ValueError(f"{attribute.name} must be a finite number >= 0, got {value!r}")
-
-
 MAX_RETRIES = 100
 """The most retries a policy may allow."""
 
 
-def _retry_count(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RETRIES:
-        raise ValueError(
-            f"{attribute.name} must be an integer from 0 to {MAX_RETRIES}, got {value!r}"
-        )
-
-
-def _fraction(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
-        raise ValueError(f"{attribute.name} must be between 0 and 1, got {value!r}")
+_seconds = attrs_check(non_negative_number)
+"""A finite number of seconds >= 0 (a bool is not a number)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -118,16 +106,16 @@ class RetryPolicy:
     >>> policy.delay_after_status(503, {}, attempt=0, idempotent=False, now=0.0, rand=0.5)
     """
 
-    max_retries: int = attrs.field(default=3, validator=_retry_count)
-    backoff_initial: float = attrs.field(default=0.2, validator=_non_negative)
-    backoff_max: float = attrs.field(default=10.0, validator=_non_negative)
-    backoff_multiplier: float = attrs.field(default=2.0, validator=_non_negative)
-    jitter: float = attrs.field(default=0.5, validator=_fraction)
+    max_retries: int = attrs.field(default=3, validator=attrs_check(non_negative_int, MAX_RETRIES))
+    backoff_initial: float = attrs.field(default=0.2, validator=_seconds)
+    backoff_max: float = attrs.field(default=10.0, validator=_seconds)
+    backoff_multiplier: float = attrs.field(default=2.0, validator=_seconds)
+    jitter: float = attrs.field(default=0.5, validator=attrs_check(non_negative_number, 1))
     """The share of each backoff delay that is randomized (0: none, 1: full jitter)."""
-    max_retry_after: float = attrs.field(default=60.0, validator=_non_negative)
+    max_retry_after: float = attrs.field(default=60.0, validator=_seconds)
     """The longest single wait a server may ask for (``Retry-After``); longer: give up.
     It also caps how long one response can pause a shared rate limiter."""
-    max_rate_limit_wait: float = attrs.field(default=60.0, validator=_non_negative)
+    max_rate_limit_wait: float = attrs.field(default=60.0, validator=_seconds)
     """The time budget for 429s: the most one call waits, in total, on 429 responses."""
     retry_statuses: frozenset[int] = RETRYABLE_STATUSES
 

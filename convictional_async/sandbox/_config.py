@@ -42,6 +42,13 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from convictional_async.core._validate import (
+    attrs_check,
+    integer,
+    non_negative_int,
+    non_negative_number,
+    positive_int,
+)
 from convictional_async.core.sandbox import check_rate_limit
 
 from ._versions import VERSIONS
@@ -64,14 +71,6 @@ ErrorFormat = Literal["header", "new", "legacy"]
 DuplicateReference = Literal["conflict", "invalid", "allow"]
 
 
-def _int_between(low: int, high: int) -> Callable[[Any, attrs.Attribute[Any], int], None]:
-    def check(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise ValueError(f"{attribute.name} must be an int from {low} to {high}")
-
-    return check
-
-
 def _one_of(*choices: str) -> Callable[[Any, attrs.Attribute[Any], str], None]:
     def check(_: Any, attribute: attrs.Attribute[Any], value: str) -> None:
         if value not in choices:
@@ -91,14 +90,8 @@ def _check_seed(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
 
 
 def _check_delay(_: Any, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is None:
-        return
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not 0 <= value <= _MAX_DELAY
-    ):
-        raise ValueError(f"{attribute.name} must be None or seconds from 0 to {_MAX_DELAY:g}")
+    if value is not None:
+        non_negative_number(attribute.name, value, _MAX_DELAY)
 
 
 def _check_rate_limit(_: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
@@ -122,8 +115,8 @@ class SandboxConfig:
     """
 
     seed: int = attrs.field(default=0, validator=_check_seed)
-    sellers: int = attrs.field(default=4, validator=_int_between(1, MAX_SELLERS))
-    products: int = attrs.field(default=300, validator=_int_between(0, MAX_PRODUCTS))
+    sellers: int = attrs.field(default=4, validator=attrs_check(positive_int, MAX_SELLERS))
+    products: int = attrs.field(default=300, validator=attrs_check(non_negative_int, MAX_PRODUCTS))
     rate_limit: int | None = attrs.field(default=5, validator=_check_rate_limit)
     errors: ErrorFormat = attrs.field(
         default="header", validator=_one_of("header", "new", "legacy")
@@ -141,7 +134,7 @@ class SandboxConfig:
     auto_fulfil_after: float | None = attrs.field(default=None, validator=_check_delay)
     auto_invoice_after: float | None = attrs.field(default=None, validator=_check_delay)
     max_body_bytes: int = attrs.field(
-        default=8 * 1024 * 1024, validator=_int_between(1024, 64 * 1024 * 1024)
+        default=8 * 1024 * 1024, validator=attrs_check(integer, 1024, 64 * 1024 * 1024)
     )
     clock: Callable[[], float] = attrs.field(
         default=time.time, validator=_check_clock, eq=False, repr=False

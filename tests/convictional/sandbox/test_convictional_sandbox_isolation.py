@@ -1,4 +1,5 @@
-"""The sandbox is independent of the client it emulates: it imports only the kit and itself."""
+"""The sandbox is independent of the client it emulates: it imports only the kit, the core's
+input checks and itself."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import convictional_async.sandbox as sandbox_package
 CLIENT_MODULES = ("_client", "_models", "_converter", "_resources")
 ALLOWED_THIRD_PARTY = {"aiohttp", "attrs", "msgspec", "yarl"}
 KIT = "convictional_async.core.sandbox"
+CHECKS = "convictional_async.core._validate"  # the core's input checks: stdlib only
 
 
 def test_importing_the_sandbox_imports_no_client_module() -> None:
@@ -44,7 +46,7 @@ def test_sandbox_sources_import_only_the_kit_and_themselves() -> None:
                 continue
             for module in modules:
                 top = module.split(".")[0]
-                allowed = module == KIT or top in stdlib or top in ALLOWED_THIRD_PARTY
+                allowed = module in (KIT, CHECKS) or top in stdlib or top in ALLOWED_THIRD_PARTY
                 assert allowed, f"{source.name} imports {module}"
 
 
