@@ -57,8 +57,7 @@ from ._serialization import (
     WIRE,
     UnsetType,
     decode_json,
-    decode_response,
-    dumps,
+    decode_model,
     encode_model,
     make_converter,
     parse_json,
@@ -66,6 +65,8 @@ from ._serialization import (
     to_camel,
 )
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout, Transport, translate_error
+
+decode_response = decode_model  # until tests/core/test_serialization.py imports decode_model
 
 __all__ = [
     "ALIASES",
@@ -118,8 +119,8 @@ __all__ = [
     "UnprocessableEntityError",
     "UnsetType",
     "decode_json",
+    "decode_model",
     "decode_response",
-    "dumps",
     "encode_model",
     "first_page",
     "iter_items",

@@ -20,7 +20,7 @@
   do not declare in that mapping, and when encoded put them back and omit their ``None``
   fields (there ``None`` means "absent"). Other classes ignore unknown fields.
 
-:func:`decode_json` and :func:`structure_response` (together :func:`decode_response`)
+:func:`decode_json` and :func:`structure_response` (together :func:`decode_model`)
 are the one boundary where msgspec's and cattrs' errors become the SDK's
 :class:`ResponseDecodeError`. An error about a model that holds a secret (a field with
 ``repr=False``) never copies the response body.
@@ -344,11 +344,6 @@ def make_converter(*, decimals: Literal["string", "number"] = "string") -> cattr
     return converter
 
 
-def dumps(value: Any) -> bytes:
-    """Builtins (dicts, lists, strings, numbers, ``None``) -> compact JSON bytes."""
-    return _encoder.encode(value)
-
-
 def encode_model(converter: cattrs.Converter, model: Any) -> bytes:
     """An attrs model -> its exact JSON wire bytes."""
     return _encoder.encode(converter.unstructure(model))
@@ -428,7 +423,7 @@ def structure_response(
         raise response.decode_error(message, include_body=include_body) from exc
 
 
-def decode_response(converter: cattrs.Converter, response: Response, cls: type[T]) -> T:
+def decode_model(converter: cattrs.Converter, response: Response, cls: type[T]) -> T:
     """Decode and structure a response body into ``cls``, or raise ResponseDecodeError."""
     document = decode_json(response, include_body=not carries_secret(cls))
     return structure_response(converter, response, document, cls)
