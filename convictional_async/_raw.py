@@ -1,31 +1,29 @@
-"""Raw access to a call's HTTP response: status, headers, request id and API version.
+"""Raw access to a call's HTTP response, with Convictional's ``Convictional-Version``.
 
 :meth:`ConvictionalClient.with_raw_response` runs any client method and hands back its
-result together with the last successful response of that call. A context variable
-carries the capture, so concurrent calls never see each other's responses.
+result together with the last successful response of that call, through the core's one
+mechanism (:mod:`convictional_async.core._raw`: the pipeline records each 2xx response
+into a capture that a context variable carries, so concurrent calls never mix).
 """
 
 from __future__ import annotations
 
-import contextvars
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Generic, ParamSpec, TypeVar
+import functools
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
 
 import attrs
 
 from ._errors import VERSION_HEADER
-from .core import Response
+from .core._raw import RawResponse as CoreRawResponse
+from .core._raw import call_and_response
 
 T = TypeVar("T")
 P = ParamSpec("P")
 
-_capture: contextvars.ContextVar[list[Response] | None] = contextvars.ContextVar(
-    "convictional_raw_response", default=None
-)
-
 
 @attrs.frozen(kw_only=True)
-class RawResponse(Generic[T]):
+class RawResponse(CoreRawResponse[T]):
     """A parsed result with the HTTP response it came from.
 
     >>> raw = RawResponse(status=200, headers={"X-Request-ID": "r-1"}, parsed="ok")
@@ -33,39 +31,15 @@ class RawResponse(Generic[T]):
     ('r-1', None)
     """
 
-    status: int
-    headers: Mapping[str, str]
-    parsed: T
-
-    @property
-    def request_id(self) -> str | None:
-        """``X-Request-ID``: what Convictional's support asks for."""
-        return self.headers.get("X-Request-ID")
-
     @property
     def convictional_version(self) -> str | None:
         """``Convictional-Version``: the API version that answered."""
         return self.headers.get(VERSION_HEADER)
 
 
-def record(response: Response) -> None:
-    """Remember ``response`` if a :func:`with_raw_response` call is capturing."""
-    captured = _capture.get()
-    if captured is not None:
-        captured.append(response)
-
-
 async def with_raw_response(
     call: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
 ) -> RawResponse[T]:
     """Await ``call(*args, **kwargs)``; its result with its last successful response."""
-    captured: list[Response] = []
-    token = _capture.set(captured)
-    try:
-        parsed = await call(*args, **kwargs)
-    finally:
-        _capture.reset(token)
-    if not captured:
-        raise ValueError("with_raw_response needs a client method that makes an HTTP request")
-    last = captured[-1]
+    parsed, last = await call_and_response(functools.partial(call, *args, **kwargs))
     return RawResponse(status=last.status, headers=last.headers, parsed=parsed)

@@ -21,7 +21,6 @@ from yarl import URL
 
 from . import _converter as wire
 from ._converter import MAX_PAGE_LIMIT
-from ._raw import record
 from .core import (
     APIStatusError,
     Page,
@@ -217,11 +216,6 @@ class Requester:
                 "Content-Type": content_type,
             }
 
-        def parse_and_record(response: Response) -> T:
-            result = parse(response)
-            record(response)
-            return result
-
         try:
             return await self.pipeline.send(
                 method,
@@ -229,7 +223,7 @@ class Requester:
                 headers=headers,
                 body=body,
                 idempotent=idempotent,
-                parse=parse_and_record,
+                parse=parse,
                 deadline=deadline,
             )
         except SDKError as error:
