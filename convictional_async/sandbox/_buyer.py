@@ -21,13 +21,13 @@ from aiohttp import web
 from ._errors import ApiError
 from ._http import call_of, json_reply, read_json, reply_text
 from ._ids import parse_rfc3339
-from ._lifecycle import cancel_item, cancel_order
+from ._item_changes import cancel_item_from_request, refund_from_body
+from ._lifecycle import cancel_order
 from ._order_create import create_order
 from ._order_views import buyer_order, refund_view
 from ._orders import BuyerOrder, SellerOrder
 from ._paging import page_of, paged_envelope
 from ._product_views import buyer_product, buyer_variant
-from ._refunds import refund_from_body
 from ._state import SandboxState
 from ._validation import MAX_NAME, Checker, as_object
 
@@ -148,22 +148,7 @@ class BuyerHandlers:
     async def cancel_item(self, request: web.Request) -> web.Response:
         """``POST .../seller-orders/{sellerOrderId}/items/{itemId}/cancel``."""
         seller_order = self._seller_order(request)
-        item = seller_order.item(request.match_info["itemId"])
-        if item is None:
-            raise ApiError.not_found("item")
-        check = Checker(as_object(await read_json(request)))
-        reason = check.text("reason", max_length=MAX_NAME) or ""
-        new_quantity = check.integer("newQuantity", low=0, high=item.quantity)
-        check.raise_if_any()
-        cancel_item(
-            seller_order,
-            item,
-            reason=reason,
-            new_quantity=new_quantity,
-            by="buyer",
-            now=self.state.now(),
-            ids=self.state.ids,
-        )
+        await cancel_item_from_request(self.state, seller_order, request, by="buyer")
         return _data(buyer_order(seller_order.buyer_order))
 
     async def refund(self, request: web.Request) -> web.Response:

@@ -85,11 +85,7 @@ def _lines(state: SandboxState, buyer: Company, check: Checker) -> list[tuple[st
     items = check.array("items", required=True, min_items=1, max_items=MAX_LINES)
     lines: list[tuple[str, str, int]] = []
     seen: set[str] = set()
-    for index, raw in enumerate(items or []):
-        if not isinstance(raw, dict):
-            check.add(f"items[{index}]", "must be an object")
-            continue
-        line = check.nested(raw, f"items[{index}]")
+    for _, _, line in check.objects("items", items):
         variant_id = line.text("variantId", required=True, max_length=MAX_NAME)
         reference = line.text("buyerReference", required=True, max_length=MAX_NAME)
         quantity = line.integer("quantity", low=1, high=MAX_QUANTITY, required=True)

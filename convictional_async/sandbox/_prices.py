@@ -169,11 +169,7 @@ def _apply(price_list: PriceList, body: dict[str, Any]) -> None:
     }
     raw_entries = check.array("list", max_items=_MAX_ENTRIES)
     entries: list[PriceEntry] = []
-    for index, raw in enumerate(raw_entries or []):
-        if not isinstance(raw, dict):
-            check.add(f"list[{index}]", "must be an object")
-            continue
-        entry = check.nested(raw, f"list[{index}]")
+    for _, _, entry in check.objects("list", raw_entries):
         entries.append(
             PriceEntry(
                 sku=entry.text("sku", required=True, max_length=MAX_NAME) or "",

@@ -88,11 +88,7 @@ def _new_variant(state: SandboxState, code: str, number: int, fields: dict[str, 
 
 def _images(state: SandboxState, check: Checker, product: Product, raw: list[Any]) -> None:
     """Create or update images from a list of ``{_id?, source, position, variantIds}``."""
-    for index, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            check.add(f"images[{index}]", "must be an object")
-            continue
-        image_check = check.nested(entry, f"images[{index}]")
+    for _, entry, image_check in check.objects("images", raw):
         position = image_check.integer("position", low=0, high=1000)
         variant_ids = image_check.strings("variantIds")
         image_id = entry.get("_id")
@@ -122,13 +118,8 @@ def _images(state: SandboxState, check: Checker, product: Product, raw: list[Any
 
 def _options(state: SandboxState, check: Checker, product: Product, raw: list[Any]) -> None:
     """Create or rename options from ``{_id?, name, position}`` entries."""
-    for index, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            check.add(f"options[{index}]", "must be an object")
-            continue
-        name = check.nested(entry, f"options[{index}]").text(
-            "name", required=True, max_length=MAX_NAME
-        )
+    for index, entry, option_check in check.objects("options", raw):
+        name = option_check.text("name", required=True, max_length=MAX_NAME)
         option_id = entry.get("_id")
         if name is None:
             continue
@@ -167,12 +158,9 @@ def product_from_body(state: SandboxState, seller: Company, body: dict[str, Any]
         raw = check.array(key, max_items=50)
         if raw:
             apply(state, check, product, raw)
-    for index, raw in enumerate(raw_variants or []):
-        if not isinstance(raw, dict):
-            check.add(f"variants[{index}]", "must be an object")
-            continue
-        fields = _variant_fields(check.nested(raw, f"variants[{index}]"))
-        _check_sources(check.nested(raw, f"variants[{index}]"), product, fields)
+    for index, _, variant_check in check.objects("variants", raw_variants):
+        fields = _variant_fields(variant_check)
+        _check_sources(variant_check, product, fields)
         product.variants.append(_new_variant(state, product.code, index + 1, fields))
     check.raise_if_any()
     return product
@@ -214,15 +202,12 @@ def apply_product_patch(state: SandboxState, product: Product, body: dict[str, A
         if raw:
             apply(state, check, scratch, raw)
     updates: list[tuple[Variant | None, dict[str, Any]]] = []
-    for index, raw in enumerate(check.array("variants", max_items=_MAX_VARIANTS) or []):
-        if not isinstance(raw, dict):
-            check.add(f"variants[{index}]", "must be an object")
-            continue
-        variant_check = check.nested(raw, f"variants[{index}]")
+    raw_variants = check.array("variants", max_items=_MAX_VARIANTS)
+    for _, entry, variant_check in check.objects("variants", raw_variants):
         fields = _variant_fields(variant_check)
         _check_sources(variant_check, scratch, fields)
-        variant = product.variant(raw["_id"]) if "_id" in raw else None
-        if "_id" in raw and variant is None:
+        variant = product.variant(entry["_id"]) if "_id" in entry else None
+        if "_id" in entry and variant is None:
             variant_check.add("_id", "is not a variant of this product")
         updates.append((variant, fields))
     check.raise_if_any()

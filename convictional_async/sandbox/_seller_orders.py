@@ -21,11 +21,11 @@ from aiohttp import web
 from ._errors import ApiError
 from ._http import call_of, json_reply, read_json
 from ._ids import parse_rfc3339
-from ._lifecycle import add_fulfillment, add_invoice, cancel_item, cancel_order, mark_posted
+from ._item_changes import cancel_item_from_request, refund_from_body
+from ._lifecycle import add_fulfillment, add_invoice, cancel_order, mark_posted
 from ._order_views import invoice_view, refund_view, seller_item, seller_order
 from ._orders import OrderItem, SellerOrder
 from ._paging import bool_param, page_of
-from ._refunds import refund_from_body
 from ._state import SandboxState
 from ._validation import MAX_NAME, Checker, as_object
 
@@ -151,22 +151,7 @@ class SellerOrderHandlers:
     async def cancel_item(self, request: web.Request) -> web.Response:
         """``POST /orders/{orderId}/items/{itemId}/cancel``: ``reason``, ``newQuantity``."""
         order = self._order(request)
-        item = order.item(request.match_info["itemId"])
-        if item is None:
-            raise ApiError.not_found("item")
-        check = Checker(as_object(await read_json(request)))
-        reason = check.text("reason", max_length=MAX_NAME) or ""
-        new_quantity = check.integer("newQuantity", low=0, high=item.quantity)
-        check.raise_if_any()
-        cancel_item(
-            order,
-            item,
-            reason=reason,
-            new_quantity=new_quantity,
-            by="seller",
-            now=self.state.now(),
-            ids=self.state.ids,
-        )
+        item = await cancel_item_from_request(self.state, order, request, by="seller")
         return json_reply(seller_item(item))
 
     async def fulfil(self, request: web.Request) -> web.Response:
@@ -199,11 +184,7 @@ class SellerOrderHandlers:
         order = self._order(request)
         check = Checker(as_object(await read_json(request)))
         taxes: list[tuple[Decimal, str]] = []
-        for index, raw in enumerate(check.array("taxes", max_items=10) or []):
-            if not isinstance(raw, dict):
-                check.add(f"taxes[{index}]", "must be an object")
-                continue
-            tax = check.nested(raw, f"taxes[{index}]")
+        for _, _, tax in check.objects("taxes", check.array("taxes", max_items=10)):
             amount = tax.money("amount", required=True)
             kind = tax.choice("type", _TAX_TYPES, required=True)
             if amount is not None and kind is not None:
@@ -222,13 +203,8 @@ class SellerOrderHandlers:
 def _fulfillment_lines(order: SellerOrder, check: Checker) -> list[tuple[str, OrderItem, int]]:
     """Read ``items`` (``id`` or, as in v2021, ``sku``, and ``quantity``) of a fulfillment."""
     lines: list[tuple[str, OrderItem, int]] = []
-    for index, raw in enumerate(
-        check.array("items", required=True, min_items=1, max_items=250) or []
-    ):
-        if not isinstance(raw, dict):
-            check.add(f"items[{index}]", "must be an object")
-            continue
-        entry = check.nested(raw, f"items[{index}]")
+    items = check.array("items", required=True, min_items=1, max_items=250)
+    for _, raw, entry in check.objects("items", items):
         key = "sku" if "id" not in raw and "sku" in raw else "id"
         wanted = entry.text(key, required=True, max_length=MAX_NAME)
         quantity = entry.integer("quantity", low=1, high=100_000, required=True)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from convictional_async.core.sandbox import SandboxServer, serve_until_cancelled
+from convictional_async.core.sandbox import ApiSandbox, serve_until_cancelled
 
 from ._app import create_app
 from ._config import SandboxConfig
@@ -16,7 +16,7 @@ from ._state import SandboxState
 __all__ = ["Sandbox", "serve"]
 
 
-class Sandbox(SandboxServer):
+class Sandbox(ApiSandbox[SandboxConfig, Faults, SandboxState]):
     """A local, in-process emulator of the Convictional Seller, Shared and Buyer APIs.
 
     Example::
@@ -36,25 +36,10 @@ class Sandbox(SandboxServer):
         port: int = 0,
         faults: Faults | None = None,
     ) -> None:
-        super().__init__(host=host, port=port)
-        self._config = config if config is not None else SandboxConfig()
-        self._faults = faults if faults is not None else Faults()
-        self._state = SandboxState(self._config)
-
-    @property
-    def config(self) -> SandboxConfig:
-        """The immutable settings of this sandbox."""
-        return self._config
-
-    @property
-    def faults(self) -> Faults:
-        """The live fault settings; change them at any time."""
-        return self._faults
-
-    @property
-    def state(self) -> SandboxState:
-        """The live accounts, catalogue, orders, counters and request records."""
-        return self._state
+        config = config if config is not None else SandboxConfig()
+        state = SandboxState(config)
+        faults = faults if faults is not None else Faults()
+        super().__init__(config, faults, state, state.limiter, host=host, port=port)
 
     @property
     def buyer_key(self) -> str:
@@ -70,15 +55,6 @@ class Sandbox(SandboxServer):
     def seller_keys(self) -> tuple[str, ...]:
         """The API keys of every seeded seller, in seller order."""
         return tuple(user.api_key for user in self._state.seller_users)
-
-    @property
-    def rate_limit(self) -> int | None:
-        """Requests per API key per 1-second bucket, or None when the limit is off."""
-        return self._state.limiter.limit
-
-    @rate_limit.setter
-    def rate_limit(self, value: int | None) -> None:
-        self._state.limiter.limit = value
 
     def create_app(self) -> web.Application:
         """Build the Convictional application around this sandbox's state and faults."""

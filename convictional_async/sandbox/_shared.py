@@ -325,11 +325,7 @@ def _apply_webhook(check: Checker, webhook: Webhook, *, creating: bool) -> None:
 
 def _secrets(check: Checker, raw: list[Any]) -> list[WebhookSecret]:
     secrets = []
-    for index, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            check.add(f"secrets[{index}]", "must be an object")
-            continue
-        nested = check.nested(entry, f"secrets[{index}]")
+    for _, _, nested in check.objects("secrets", raw):
         secret = nested.text("secret", required=True, max_length=256)
         if secret is not None and len(secret) < 8:
             nested.add("secret", "must be at least 8 characters")

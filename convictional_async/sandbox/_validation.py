@@ -8,7 +8,7 @@ named at each field, money as JSON numbers (never strings), at most 4 decimals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final
 
@@ -175,6 +175,17 @@ class Checker:
         else:
             return value
         return None
+
+    def objects(
+        self, key: str, values: list[Any] | None
+    ) -> Iterator[tuple[int, dict[str, Any], Checker]]:
+        """Each object of the array ``values`` (the field ``key``): its index, the object
+        and a checker of it; any other entry is recorded as a problem."""
+        for index, raw in enumerate(values or []):
+            if isinstance(raw, dict):
+                yield index, raw, self.nested(raw, f"{key}[{index}]")
+            else:
+                self.add(f"{key}[{index}]", "must be an object")
 
     def strings(self, key: str, *, max_items: int = 100) -> list[str] | None:
         """Return an array of strings (tags, URLs), each at most 255 characters."""

@@ -9,7 +9,8 @@ that API:
   quiet client disconnects; the API supplies its error bodies and records (``EmulatedApi``);
 * ``FixedWindowLimiter``: a server-side rate limit in whole-second windows per key;
 * ``AdminRoutes``: ``/_sandbox/faults`` and ``/_sandbox/rate-limit``, with bounded knobs;
-* ``SandboxServer`` and ``serve_until_cancelled``: the in-process runner;
+* ``SandboxServer``, ``ApiSandbox`` and ``serve_until_cancelled``: the in-process runner and
+  what every API's sandbox object has (settings, faults, state, rate limit);
 * ``add_server_arguments`` and friends: the ``sandbox`` command's shared flags.
 
 It imports nothing from any API package. Example::
@@ -44,7 +45,7 @@ from ._guard import (
 from ._middleware import EmulatedApi, SandboxMiddleware
 from ._ratelimit import MAX_RATE_LIMIT, FixedWindowLimiter, check_rate_limit
 from ._records import MAX_RECORDS, RequestRecord, new_request_id, recorded_status
-from ._server import SandboxServer, serve_until_cancelled
+from ._server import ApiSandbox, SandboxServer, serve_until_cancelled
 from ._wire import Dropped, PartialReply, bad_gateway_html, broken_json, drop, partial_reply
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "MAX_SCRIPTED",
     "AdminRoutes",
+    "ApiSandbox",
     "Dropped",
     "EmulatedApi",
     "FaultFlags",

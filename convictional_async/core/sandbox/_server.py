@@ -3,7 +3,8 @@
 ``SandboxServer`` owns the ``aiohttp`` runner: ``async with`` (or ``start()``/``stop()``)
 binds the host and port (port 0 picks a free one), ``url`` and ``port`` tell where it listens,
 and ``stop()`` closes open connections without waiting for slow requests and is safe to call
-twice. Each sandbox subclasses it and builds its application in ``create_app()``.
+twice. Each sandbox subclasses it and builds its application in ``create_app()``;
+``ApiSandbox`` adds what every API's sandbox has: its settings, faults, state and rate limit.
 """
 
 from __future__ import annotations
@@ -11,15 +12,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from types import TracebackType
-from typing import Final, Self, TypeVar
+from typing import Final, Generic, Self, TypeVar
 
 from aiohttp import web
 
-__all__ = ["SandboxServer", "serve_until_cancelled"]
+from ._faults import Faults
+from ._ratelimit import FixedWindowLimiter
+
+__all__ = ["ApiSandbox", "SandboxServer", "serve_until_cancelled"]
 
 _SHUTDOWN_TIMEOUT: Final = 0.5
 
 ServerT = TypeVar("ServerT", bound="SandboxServer")
+ConfigT = TypeVar("ConfigT")
+FaultsT = TypeVar("FaultsT", bound=Faults)
+StateT = TypeVar("StateT")
 
 
 class SandboxServer:
@@ -99,6 +106,59 @@ class SandboxServer:
         traceback: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+class ApiSandbox(SandboxServer, Generic[ConfigT, FaultsT, StateT]):
+    """A sandbox of one API: immutable settings, live faults and state, a server-side limit.
+
+    Example::
+
+        class ShopSandbox(ApiSandbox[ShopConfig, ShopFaults, ShopState]):
+            def __init__(self, config: ShopConfig) -> None:
+                state = ShopState(config)
+                super().__init__(config, ShopFaults(), state, state.limiter,
+                                 host="127.0.0.1", port=0)
+    """
+
+    def __init__(
+        self,
+        config: ConfigT,
+        faults: FaultsT,
+        state: StateT,
+        limiter: FixedWindowLimiter,
+        *,
+        host: str,
+        port: int,
+    ) -> None:
+        super().__init__(host=host, port=port)
+        self._config = config
+        self._faults = faults
+        self._state = state
+        self._limiter = limiter
+
+    @property
+    def config(self) -> ConfigT:
+        """The immutable settings of this sandbox."""
+        return self._config
+
+    @property
+    def faults(self) -> FaultsT:
+        """The live fault settings; change them at any time."""
+        return self._faults
+
+    @property
+    def state(self) -> StateT:
+        """The live state of the emulated API: its data, counters and request records."""
+        return self._state
+
+    @property
+    def rate_limit(self) -> int | None:
+        """API requests per key in each 1-second window, or None when the limit is off."""
+        return self._limiter.limit
+
+    @rate_limit.setter
+    def rate_limit(self, value: int | None) -> None:
+        self._limiter.limit = value
 
 
 async def serve_until_cancelled(
