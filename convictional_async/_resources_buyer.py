@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator
 from ._converter import MAX_PAGE_LIMIT
 from ._models_buyer_products import BuyerProduct, BuyerVariant
 from ._resources_buyer_orders import BuyerOrders
-from ._resources_common import Query, Requester, check_id
+from ._resources_common import Query, Requester, Resource, check_id
 from .core import RetryPolicy
 
 
-class BuyerProducts:
+class BuyerProducts(Resource):
     """``/buyer/products``: products and variants priced for this buyer.
 
     Usage::
@@ -20,9 +20,6 @@ class BuyerProducts:
             variant = product.variants[0]
             print(variant.id, variant.inventory_quantity, variant.base_price)
     """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
 
     def list(
         self, *, company_id: str | None = None, limit: int = MAX_PAGE_LIMIT

@@ -60,6 +60,18 @@ def _decode_created(response: Response) -> BuyerOrder | str:
         raise response.decode_error("the created order's id cannot be used in a URL") from None
 
 
+def _seller_order_path(order_id: str, seller_order_id: str, *rest: str) -> tuple[str, ...]:
+    """``buyer/orders/{order_id}/seller-orders/{seller_order_id}/...``, the ids checked."""
+    return (
+        "buyer",
+        "orders",
+        check_id("order_id", order_id),
+        "seller-orders",
+        check_id("seller_order_id", seller_order_id),
+        *rest,
+    )
+
+
 class BuyerOrders:
     """``/buyer/orders``: a buyer's orders, each split by seller into ``seller_orders``.
 
@@ -181,11 +193,7 @@ class BuyerOrders:
         """Cancel a seller-order item, or all of it but ``new_quantity``; the order as it
         is now, if the reply holds it (top-level ``items`` do not change)."""
         segments = (
-            "buyer",
-            "orders",
-            check_id("order_id", order_id),
-            "seller-orders",
-            check_id("seller_order_id", seller_order_id),
+            *_seller_order_path(order_id, seller_order_id),
             "items",
             check_id("item_id", item_id),
             "cancel",
@@ -204,14 +212,7 @@ class BuyerOrders:
         cancel_unfulfilled: bool | UnsetType = UNSET,
     ) -> Refund | None:
         """Add a refund to a seller order (``cancel_unfulfilled`` cancels unshipped items)."""
-        segments = (
-            "buyer",
-            "orders",
-            check_id("order_id", order_id),
-            "seller-orders",
-            check_id("seller_order_id", seller_order_id),
-            "refunds",
-        )
+        segments = _seller_order_path(order_id, seller_order_id, "refunds")
         if isinstance(items, str | bytes) or not isinstance(items, Sequence):
             raise ValueError("items must be a list of RefundItem")
         body = SellerOrderRefund(items=tuple(items), cancel_unfulfilled=cancel_unfulfilled)

@@ -325,3 +325,10 @@ class Requester:
             item_key=operator.attrgetter("id"),
         )
         return cast("AsyncGenerator[T, None]", items)  # iter_items is an async generator
+
+
+class Resource:
+    """A group of endpoints (``/products``, ``/orders``...) sending through one requester."""
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester

@@ -22,7 +22,7 @@ from ._models_products import (
     VariantImage,
 )
 from ._models_shared import CreatedId, Deleted, Dimensions
-from ._resources_common import Query, Requester, check_id, multipart
+from ._resources_common import Query, Requester, Resource, check_id, multipart
 from ._resources_seller_orders import SellerOrders
 from .core import Response, parse_json
 from .core._serialization import UNSET, UnsetType
@@ -52,16 +52,13 @@ def _creates_entries(patch: PatchProduct) -> bool:
     )
 
 
-class SellerProducts:
+class SellerProducts(Resource):
     """``/products``: a seller's catalogue.
 
     Usage::
 
         await client.seller.products.update_variant(product_id, variant_id, inventory_quantity=5)
     """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
 
     def list(
         self,
@@ -184,16 +181,13 @@ class SellerProducts:
         return await self._requester.send_json("PATCH", Variant, segments, patch, idempotent=True)
 
 
-class SellerPrices:
+class SellerPrices(Resource):
     """``/prices``: a seller's price lists.
 
     Usage::
 
         price_id = await client.seller.prices.upload("Wholesale", csv_text)
     """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
 
     async def get(self, price_id: str) -> Price:
         """One price list (entries with invalid SKUs are left out)."""

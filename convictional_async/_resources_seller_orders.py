@@ -25,11 +25,11 @@ from ._models_orders import (
     Tax,
 )
 from ._models_shared import CreatedId
-from ._resources_common import Query, Requester, check_id
+from ._resources_common import Query, Resource, check_id
 from .core._serialization import UNSET, UnsetType
 
 
-class SellerOrders:
+class SellerOrders(Resource):
     """``/orders``: the orders buyers placed with this seller.
 
     Usage::
@@ -37,9 +37,6 @@ class SellerOrders:
         async for order in client.seller.orders.list(created_min=yesterday):
             await client.seller.orders.create_fulfillment(order.id, fulfillment)
     """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
 
     def list(
         self,

@@ -30,20 +30,17 @@ from ._models_shared import (
     PartnerUpdate,
     UploadDocument,
 )
-from ._resources_common import Query, Requester, check_id
+from ._resources_common import Query, Requester, Resource, check_id
 from .core._serialization import UNSET, UnsetType
 
 
-class Users:
+class Users(Resource):
     """``/users`` and ``/onboarding/user/invite``.
 
     Usage::
 
         await client.shared.users.invite(email="jane@example.com")
     """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
 
     async def update(
         self,
@@ -80,7 +77,7 @@ class Users:
         )
 
 
-class Partners:
+class Partners(Resource):
     """``/partners``: the trading relationships of this company.
 
     Usage::
@@ -88,9 +85,6 @@ class Partners:
         async for partner in client.shared.partners.list(completed=True):
             print(partner.seller_name)
     """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
 
     def list(
         self,
@@ -123,16 +117,13 @@ class Partners:
         return await self._requester.send_json("PATCH", Partner, segments, update, idempotent=True)
 
 
-class Documents:
+class Documents(Resource):
     """``/documents``: files shared with partners.
 
     Usage::
 
         content = await client.shared.documents.get(document_id)
     """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
 
     def list(
         self, *, tags: Sequence[str] | None = None, limit: int = MAX_PAGE_LIMIT
@@ -156,16 +147,13 @@ class Documents:
         )
 
 
-class Sftp:
+class Sftp(Resource):
     """``/sftp``: SFTP credentials; passwords never appear in a repr or an error.
 
     Usage::
 
         await client.shared.sftp.create(username="acme", password=secret)
     """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
 
     async def create(self, *, username: str, password: str) -> str:
         """Create SFTP credentials; returns the server's status text."""
@@ -199,7 +187,7 @@ def _secret_values(secrets: Any) -> tuple[str, ...]:
     return tuple(s.secret for s in secrets)
 
 
-class Webhooks:
+class Webhooks(Resource):
     """``/webhooks``: where event notifications go; a new configuration starts inactive.
 
     Usage::
@@ -209,9 +197,6 @@ class Webhooks:
             secrets=[WebhookSecret(secret=signing_secret)])
         await client.shared.webhooks.update(hook.id, active=True)
     """
-
-    def __init__(self, requester: Requester) -> None:
-        self._requester = requester
 
     async def create(
         self,
@@ -266,7 +251,7 @@ def _sequence(name: str, value: object) -> tuple[Any, ...]:
     return tuple(value)
 
 
-class SharedAPI:
+class SharedAPI(Resource):
     """The endpoints every account can use.
 
     Usage::
@@ -276,7 +261,7 @@ class SharedAPI:
     """
 
     def __init__(self, requester: Requester) -> None:
-        self._requester = requester
+        super().__init__(requester)
         self.users = Users(requester)
         """``/users`` and invitations."""
         self.partners = Partners(requester)
