@@ -11,6 +11,10 @@ Example::
         sandbox.add_product("adult", "Adult ticket", max_accepted_price="20.00")
         options = sandbox.client_options()  # identity/inventory/pricer URLs and credentials
 
+A ``Sandbox()`` starts with no products; ``convious sandbox`` (``serve()``) starts with the
+starter catalogue (``STARTER_CATALOGUE``: ``ticket-adult``, ``ticket-child``, ``ticket-senior``,
+``ticket-family``) unless given ``--empty``.
+
 What is emulated (one ``aiohttp.web`` app serves all three hosts' paths):
 
 * Identity: ``POST /oauth/token/`` (trailing slash), ``grant_type=client_credentials`` with the
@@ -73,6 +77,7 @@ send ``null`` (``_validation``); the API endpoints want ``Content-Type: applicat
 from convictional_async.core.sandbox import FixedWindowLimiter
 
 from ._app import create_app
+from ._catalogue import STARTER_CATALOGUE, StarterProduct, add_starter_catalogue
 from ._config import SandboxConfig
 from ._faults import FAULT_KINDS, FAULT_TARGETS, FaultKind, Faults
 from ._server import ClientOptions, Sandbox, serve
@@ -81,6 +86,7 @@ from ._state import IssuedToken, Product, RequestRecord, SandboxState, TokenStat
 __all__ = [
     "FAULT_KINDS",
     "FAULT_TARGETS",
+    "STARTER_CATALOGUE",
     "ClientOptions",
     "FaultKind",
     "Faults",
@@ -91,7 +97,9 @@ __all__ = [
     "Sandbox",
     "SandboxConfig",
     "SandboxState",
+    "StarterProduct",
     "TokenStatus",
+    "add_starter_catalogue",
     "create_app",
     "serve",
 ]

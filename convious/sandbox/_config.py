@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import time
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
+
+from convictional_async.core._validate import attrs_check, positive_int, string_set
 
 __all__ = ["SandboxConfig"]
 
@@ -49,25 +51,13 @@ def _check_clients(_: Any, attribute: attrs.Attribute[Any], value: Mapping[str, 
             raise ValueError(f"the secret of client {client_id!r} must be a non-empty string")
 
 
-def _check_expires_in(_: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError("token_expires_in must be None or an int >= 1")
-
-
-def _string_set(value: Iterable[str]) -> frozenset[str]:
-    return frozenset(value)
+def _versions(value: object) -> frozenset[str]:
+    return string_set("api_versions", value)
 
 
 def _check_versions(_: Any, attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:
-    if not value or not all(isinstance(v, str) and v.strip() == v and v for v in value):
-        raise ValueError("api_versions must be a non-empty set of non-empty strings")
-
-
-def _positive_int(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name} must be an int >= 1")
+    if any(v.strip() != v for v in value):
+        raise ValueError("api_versions must not have leading or trailing spaces")
 
 
 def _check_seed(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -103,14 +93,18 @@ class SandboxConfig:
         hash=False,
         repr=False,
     )
-    token_expires_in: int | None = attrs.field(default=None, validator=_check_expires_in)
+    token_expires_in: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs_check(positive_int))
+    )
     api_versions: frozenset[str] = attrs.field(
-        default=frozenset({"1.0.0"}), converter=_string_set, validator=_check_versions
+        default=frozenset({"1.0.0"}),
+        converter=_versions,
+        validator=_check_versions,
     )
     auth_checked_first: bool = attrs.field(default=True, validator=_check_bool)
-    max_date_range_days: int = attrs.field(default=366, validator=_positive_int)
-    max_times: int = attrs.field(default=48, validator=_positive_int)
-    max_body_bytes: int = attrs.field(default=10 * 1024 * 1024, validator=_positive_int)
+    max_date_range_days: int = attrs.field(default=366, validator=attrs_check(positive_int))
+    max_times: int = attrs.field(default=48, validator=attrs_check(positive_int))
+    max_body_bytes: int = attrs.field(default=10 * 1024 * 1024, validator=attrs_check(positive_int))
     require_known_products: bool = attrs.field(default=True, validator=_check_bool)
     seed: int = attrs.field(default=0, validator=_check_seed)
     clock: Callable[[], float] = attrs.field(

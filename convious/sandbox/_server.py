@@ -14,9 +14,10 @@ from typing import TypedDict
 
 from aiohttp import web
 
-from convictional_async.core.sandbox import SandboxServer, serve_until_cancelled
+from convictional_async.core.sandbox import ApiSandbox, serve_until_cancelled
 
 from ._app import create_app
+from ._catalogue import add_starter_catalogue
 from ._config import SandboxConfig
 from ._faults import Faults
 from ._state import Product, SandboxState
@@ -35,7 +36,7 @@ class ClientOptions(TypedDict):
 __all__ = ["Sandbox", "serve"]
 
 
-class Sandbox(SandboxServer):
+class Sandbox(ApiSandbox[SandboxConfig, Faults, SandboxState]):
     """A local, in-process emulator of the Convious identity, inventory and pricer APIs.
 
     Example::
@@ -57,35 +58,11 @@ class Sandbox(SandboxServer):
         faults: Faults | None = None,
         rate_limit: int | None = None,
     ) -> None:
-        super().__init__(host=host, port=port)
-        self._config = config if config is not None else SandboxConfig()
-        self._faults = faults if faults is not None else Faults()
-        self._state = SandboxState(clock=self._config.clock)
-        self._state.rate_limiter.limit = rate_limit
-
-    @property
-    def config(self) -> SandboxConfig:
-        """The immutable settings of this sandbox."""
-        return self._config
-
-    @property
-    def faults(self) -> Faults:
-        """The live fault settings; change them at any time."""
-        return self._faults
-
-    @property
-    def state(self) -> SandboxState:
-        """The live catalogue, tokens, counters and request records."""
-        return self._state
-
-    @property
-    def rate_limit(self) -> int | None:
-        """API requests per second allowed per client credential, or None for no limit."""
-        return self._state.rate_limiter.limit
-
-    @rate_limit.setter
-    def rate_limit(self, value: int | None) -> None:
-        self._state.rate_limiter.limit = value
+        config = config if config is not None else SandboxConfig()
+        state = SandboxState(clock=config.clock)
+        faults = faults if faults is not None else Faults()
+        super().__init__(config, faults, state, state.rate_limiter, host=host, port=port)
+        self.rate_limit = rate_limit
 
     def create_app(self) -> web.Application:
         """Build the Convious application around this sandbox's config, state and faults."""
@@ -136,8 +113,15 @@ async def serve(
     port: int = 8080,
     faults: Faults | None = None,
     rate_limit: int | None = None,
+    starter_catalogue: bool = True,
     on_ready: Callable[[Sandbox], object] | None = None,
 ) -> None:
-    """Run a sandbox until cancelled; ``on_ready`` is called with it once it listens."""
+    """Run a sandbox until cancelled; ``on_ready`` is called with it once it listens.
+
+    It serves the starter catalogue (``STARTER_CATALOGUE``) unless ``starter_catalogue``
+    is False.
+    """
     sandbox = Sandbox(config, host=host, port=port, faults=faults, rate_limit=rate_limit)
+    if starter_catalogue:
+        add_starter_catalogue(sandbox.state)
     await serve_until_cancelled(sandbox, on_ready)

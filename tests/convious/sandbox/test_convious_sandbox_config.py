@@ -43,6 +43,8 @@ def test_secrets_stay_out_of_repr() -> None:
         {"token_expires_in": 1.5},
         {"api_versions": frozenset()},
         {"api_versions": frozenset({" 1.0.0"})},
+        {"api_versions": "1.0.0"},  # a bare string is not a set of versions
+        {"api_versions": ["1.0.0", ""]},
         {"auth_checked_first": "yes"},
         {"max_date_range_days": 0},
         {"max_times": -1},
