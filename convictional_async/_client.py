@@ -32,7 +32,8 @@ from .core import (
 )
 from .core._client_closed import CallGuard
 from .core._options import base_url as base_url_option
-from .core._options import check_integer, timeout_option, user_agent
+from .core._options import timeout_option, user_agent
+from .core._validate import positive_int
 
 if TYPE_CHECKING:
     import aiohttp
@@ -126,8 +127,8 @@ class ConvictionalClient:
         accept = _accept(api_version)
         if not isinstance(new_errors, bool):
             raise ValueError("new_errors must be True or False")
-        check_integer("max_connections", max_connections, MAX_CONNECTIONS)
-        check_integer("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
+        positive_int("max_connections", max_connections, MAX_CONNECTIONS)
+        positive_int("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
         if getattr(session, "closed", False) is True:
             raise ValueError("session is closed: pass an open aiohttp.ClientSession")
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):

@@ -42,7 +42,7 @@ def base_url(name: str, value: object) -> URL:
 
 
 check_integer = positive_int
-"""An int from 1 to ``high`` (a bool is not an int here): :func:`._validate.positive_int`."""
+""":func:`._validate.positive_int`, under the name convious/_client.py still imports."""
 
 
 def timeout_option(value: object) -> Timeout | None:
