@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
-from decimal import Decimal
 
 import pytest
 
@@ -25,9 +24,11 @@ async def test_demo_rides_through_faults_and_a_revocation():
     assert summary.events["catalogue"] == 6
     assert summary.events["delivered"] == summary.events["sent"] == 6 + summary.events["updates"]
     assert summary.events["updates"] >= 60
-    _, before, after = summary.scarcity
-    assert Decimal(after.split()[1]) > Decimal(before.split()[1])  # fewer seats, higher price
+    scarcity = summary.scarcity
+    assert (scarcity.product, scarcity.seats_before, scarcity.seats_after) == ("vip", 12, 1)
+    assert scarcity.price_after > scarcity.price_before  # fewer seats, higher price
     text = format_summary(summary)
+    assert f"vip on {scarcity.day}: EUR {scarcity.price_before:.2f} with 12 left, " in text
     assert "300 ok, 0 failed" in text
     assert "p99" in text
     assert "sample price" in text
@@ -51,7 +52,7 @@ def test_real_mode_needs_products_and_credentials(monkeypatch, capsys):
 
 def test_invalid_numbers_are_reported_not_raised(capsys):
     assert main(["demo", "--lookups", "0"]) == 2
-    assert "at least 1" in capsys.readouterr().err
+    assert "argument --lookups: must be an integer >= 1" in capsys.readouterr().err
 
 
 def test_the_console_script_runs_the_demo():
