@@ -40,21 +40,25 @@ from convictional_async.core import (
 from convictional_async.core._options import VERSION as __version__
 
 from ._auth import ClientCredentialsAuth
-from ._batcher import (
-    BatcherStoppedError,
-    BufferFullError,
-    Delivery,
-    EventBatcher,
-    EventNotDeliveredError,
-    EventRejectedError,
-    UndeliveredEventsError,
-)
+from ._batcher import EventBatcher
 from ._client import (
     DEFAULT_API_VERSION,
     DEFAULT_IDENTITY_URL,
     DEFAULT_INVENTORY_URL,
     DEFAULT_PRICER_URL,
     ConviousClient,
+)
+from ._delivery import Delivery
+from ._errors import (
+    BatcherStoppedError,
+    BufferFullError,
+    EventNotDeliveredError,
+    EventRejectedError,
+    PublishError,
+    SpoolCorruptError,
+    SpoolError,
+    SpoolLockedError,
+    UndeliveredEventsError,
 )
 from ._events import (
     Event,
@@ -67,11 +71,10 @@ from ._events import (
     read_events,
     write_events,
 )
-from ._inventory import InventoryAPI, PublishError
+from ._inventory import InventoryAPI
 from ._logs import configure_from_env as _configure_logging
 from ._models import PriceRequest, PriceResult, ProductPrice, ProductQuantity, TimedPrice
 from ._pricing import PricingAPI, price_request
-from ._spool import SpoolCorruptError, SpoolError, SpoolLockedError
 
 __all__ = [
     "DEFAULT_API_VERSION",

@@ -1,6 +1,10 @@
 """``EventBatcher``: lossless, ordered, batched delivery of inventory events.
 
-Modelled on aiokafka's producer. ``send()`` accepts an event (waiting while the buffer
+Split as aiokafka splits its producer: this module is the user-facing API (``send``,
+``flush``, ``close``), backpressure and the spool glue; :mod:`convious._lanes` is the
+pure accumulator (lane assignment, "is a batch due", "take a batch"),
+:mod:`convious._delivery` the sender that owns delivery and retries, and
+:mod:`convious._errors` the errors. ``send()`` accepts an event (waiting while the buffer
 is full) and returns a :class:`Delivery` handle that resolves once the batch holding the
 event was accepted. Batches leave when they reach ``max_batch_size`` events or
 ``max_batch_bytes`` of JSON, or when the oldest queued event has waited ``linger``
@@ -13,7 +17,10 @@ Guarantees:
   at the head of its lane, so events for one product are delivered in send order,
   retries included.
 * **Nothing dropped.** A batch that fails (5xx, 429, connection errors, or any other
-  exception the POST raises) is retried with backoff for as long as the batcher runs;
+  exception the POST raises) is retried for as long as the batcher runs, and only the
+  batcher retries it: it posts through a pipeline that never retries and waits as its
+  ``retry`` policy decides (a 429's ``Retry-After`` honoured up to ``max_retry_after``,
+  else the backoff; ``max_retries`` and the 429 budget end a call, never a batch);
   a closed client (``ClientClosedError``), and once ``close()`` has begun an unexpected
   exception (not an ``SDKError``), hand that lane's events back at once instead. A batch
   rejected with 400, 413 or 422 is split in halves, recursively, to isolate the bad
@@ -24,15 +31,15 @@ Guarantees:
   :class:`BatcherStoppedError` at once and ``close()`` hands back every pending event.
 * **At least once.** If the API applied a batch but the answer was lost (a timeout, a
   dropped connection, a 5xx after the fact), the batch is sent again, whole and in
-  order (by the client's retry policy, then by the batcher), so its events can arrive
-  twice. While that replay is applied, a product can show an older state *from the
-  same batch* for a moment (availability 6, then 5 again, then 6; a product created and
-  removed in that batch exists again), and it ends in the state of its last event in the
-  batch. A later batch for a product is sent only once the earlier one was accepted,
-  so a replay never goes back further than its own batch. The one exception: an
-  attempt the client gave up on (a timeout) that the server still applies after its
-  retry, possibly after later batches, leaves the product in that older state until
-  its next event. The API has no idempotency key or sequence number to prevent either.
+  order (by the batcher), so its events can arrive twice. While that replay is
+  applied, a product can show an older state *from the same batch* for a moment
+  (availability 6, then 5 again, then 6; a product created and removed in that batch
+  exists again), and it ends in the state of its last event in the batch. A later
+  batch for a product is sent only once the earlier one was accepted, so a replay
+  never goes back further than its own batch. The one exception: an attempt the
+  client gave up on (a timeout) that the server still applies after its retry,
+  possibly after later batches, leaves the product in that older state until its
+  next event. The API has no idempotency key or sequence number to prevent either.
 * **Crash safety (opt-in).** With ``spool_path``, each event is committed to a SQLite
   spool before ``send()`` returns and deleted once delivered or rejected; a new batcher
   on the same spool re-sends what a crashed process left, in order, before anything
@@ -53,23 +60,25 @@ import logging
 import random
 import warnings
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Self
 
-from convictional_async.core import (
-    APIStatusError,
-    ClientClosedError,
-    RetryPolicy,
-    SDKError,
+from convictional_async.core import APIStatusError, RetryPolicy
+from convictional_async.core._validate import non_negative_number, positive_int
+
+from ._delivery import Delivery, Pending, Post, Sender, fail_quietly
+from ._errors import (
+    BatcherStoppedError,
+    BufferFullError,
+    EventNotDeliveredError,
+    EventRejectedError,
+    UndeliveredEventsError,
 )
-
 from ._events import Event, decode_event, encode_event
+from ._lanes import BatchLimits, Lane, lane_index
 from ._spool import EventSpool
-
-if TYPE_CHECKING:
-    from ._inventory import InventoryAPI
 
 logger = logging.getLogger("convious.batcher")
 
@@ -78,153 +87,31 @@ DEFAULT_MAX_BATCH_BYTES = 512 * 1024
 DEFAULT_LINGER = 0.05
 DEFAULT_MAX_BUFFER = 10_000
 DEFAULT_CLOSE_TIMEOUT = 30.0
-
-REJECTING_STATUSES = frozenset({400, 413, 422})
-"""Statuses that blame the batch's content: the batch is split to find the bad events."""
-
-
-class EventRejectedError(SDKError):
-    """The API rejected this event (isolated from its batch by splitting)."""
-
-    def __init__(self, event: Event, cause: APIStatusError) -> None:
-        self.event = event
-        self.status = cause.status
-        self.request_id = cause.request_id
-        self.errors = cause.errors
-        super().__init__(f"event rejected: {_describe(event)}: {cause}")
+DEFAULT_RETRY = RetryPolicy(backoff_initial=0.1, backoff_max=5.0)
+"""The batcher's retry policy unless given one."""
 
 
-class EventNotDeliveredError(SDKError):
-    """The batcher closed before this event could be delivered."""
+class _Worker:
+    """A lane with the task that delivers its batches and the event that wakes it."""
 
-    def __init__(self, event: Event, last_error: BaseException | None) -> None:
-        self.event = event
-        self.last_error = last_error
-        why = f" (last error: {last_error})" if last_error else ""
-        super().__init__(f"event not delivered before the batcher closed: {_describe(event)}{why}")
-
-
-class UndeliveredEventsError(SDKError):
-    """Raised by ``close()``: some accepted events were not delivered.
-
-    ``undelivered`` were never accepted by the API (send them again, or let a spool do
-    it); ``rejected`` were refused by the API and will not succeed as they are.
-    """
-
-    def __init__(self, undelivered: list[Event], rejected: list[EventRejectedError]) -> None:
-        self.undelivered = undelivered
-        self.rejected = rejected
-        super().__init__(
-            f"{len(undelivered)} event(s) not delivered and {len(rejected)} rejected by the API"
-        )
-
-
-class BatcherStoppedError(SDKError):
-    """A lane worker stopped on an unexpected error; ``close()`` hands back what is left.
-
-    ``__cause__`` is the error that stopped it.
-    """
-
-    def __init__(self, cause: BaseException) -> None:
-        super().__init__(
-            f"the batcher stopped delivering ({cause!r}); close() hands back its events"
-        )
-
-
-class BufferFullError(SDKError):
-    """``send_nowait()`` found the buffer full; ``await send()`` waits for room instead."""
-
-
-def _describe(event: Event) -> str:
-    return f"{type(event).__name__} for {event.product_reference!r}"
-
-
-def _lane_ended(lane: _Lane) -> bool:
-    """Whether the lane's worker has ended (it only does on an unexpected error)."""
-    return lane.worker is not None and lane.worker.done()
-
-
-class Delivery:
-    """The handle ``send()`` returns; ``await`` it to wait until the event was accepted.
-
-    Awaiting raises :class:`EventRejectedError` or :class:`EventNotDeliveredError` when
-    the event could not be delivered.
-    """
-
-    __slots__ = ("_future", "event")
-
-    def __init__(self, event: Event, future: asyncio.Future[None]) -> None:
-        self.event = event
-        self._future = future
-
-    def __repr__(self) -> str:
-        state = "pending" if not self._future.done() else "failed" if self.error else "delivered"
-        return f"<Delivery {_describe(self.event)} {state}>"
-
-    def __await__(self) -> Any:
-        return asyncio.shield(self._future).__await__()
-
-    def done(self) -> bool:
-        """Whether the event was delivered or definitively failed."""
-        return self._future.done()
-
-    def add_done_callback(self, callback: Callable[[Delivery], object]) -> None:
-        """Call ``callback(delivery)`` once the event is delivered or has failed."""
-        self._future.add_done_callback(lambda _: callback(self))
-
-    @property
-    def error(self) -> BaseException | None:
-        """Why delivery failed, once it is done (``None`` if it succeeded or is pending)."""
-        return self._future.exception() if self._future.done() else None
-
-
-class _Item:
-    __slots__ = ("body", "event", "future", "seq")
-
-    def __init__(
-        self, event: Event, body: bytes, future: asyncio.Future[None], seq: int | None
-    ) -> None:
-        self.event = event
-        self.body = body
-        self.future = future
-        self.seq = seq
-
-
-def _fail(future: asyncio.Future[None], error: BaseException) -> None:
-    """Fail a delivery that nobody may await: it is reported through ``on_error`` and
-    ``close()``, not through asyncio's "exception was never retrieved" log line."""
-    if not future.done():
-        future.set_exception(error)
-        future.exception()  # marks it retrieved; an await still raises it
-
-
-class _Lane:
-    __slots__ = (
-        "enqueued",
-        "first_at",
-        "flush_target",
-        "in_flight",
-        "items",
-        "queued_bytes",
-        "resolved",
-        "signal",
-        "worker",
-    )
+    __slots__ = ("lane", "signal", "task")
 
     def __init__(self) -> None:
-        self.items: deque[_Item] = deque()
-        self.queued_bytes = 0
-        self.first_at = 0.0
-        self.enqueued = 0
-        self.resolved = 0
-        self.flush_target = 0
-        self.in_flight: list[_Item] = []
+        self.lane: Lane[Pending] = Lane()
         self.signal = asyncio.Event()
-        self.worker: asyncio.Task[None] | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    def ended(self) -> bool:
+        """Whether the task has ended (it only does on an unexpected error)."""
+        return self.task is not None and self.task.done()
 
 
 class EventBatcher:
     """Batches, orders and delivers inventory events; get one from ``client.inventory``.
+
+    ``post`` sends one encoded batch once (``client.inventory`` passes one that never
+    retries); the batcher decides every retry with ``retry`` (see :mod:`convious._delivery`).
+    ``sleep`` and ``rand`` are for tests.
 
     Example::
 
@@ -235,7 +122,7 @@ class EventBatcher:
 
     def __init__(
         self,
-        inventory: InventoryAPI,
+        post: Post,
         *,
         max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
         max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
@@ -246,31 +133,22 @@ class EventBatcher:
         retry: RetryPolicy | None = None,
         on_error: Callable[[EventRejectedError], object] | None = None,
         spool_path: str | Path | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
     ) -> None:
-        for name, value, low in (
-            ("max_batch_size", max_batch_size, 1),
-            ("max_batch_bytes", max_batch_bytes, 2),
-            ("max_buffer", max_buffer, 1),
-            ("lanes", lanes, 1),
-        ):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        for name, number in (("linger", linger), ("close_timeout", close_timeout)):
-            if isinstance(number, bool) or not isinstance(number, int | float) or number < 0:
-                raise ValueError(f"{name} must be a number of seconds >= 0, got {number!r}")
+        self._limits = BatchLimits(
+            max_batch_size=max_batch_size, max_batch_bytes=max_batch_bytes, linger=linger
+        )
+        self._max_buffer = positive_int("max_buffer", max_buffer)
+        self._close_timeout = non_negative_number("close_timeout", close_timeout)
         if on_error is not None and not callable(on_error):
             raise ValueError("on_error must be callable")
-        self._inventory = inventory
-        self._max_batch_size = max_batch_size
-        self._max_batch_bytes = max_batch_bytes
-        self._linger = float(linger)
-        self._max_buffer = max_buffer
-        self._close_timeout = float(close_timeout)
-        self._retry = retry or RetryPolicy(backoff_initial=0.1, backoff_max=5.0)
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ValueError("retry must be a RetryPolicy or None")
         self._on_error = on_error
         self._spool_path = spool_path
         self._spool: EventSpool | None = None
-        self._lanes = [_Lane() for _ in range(lanes)]
+        self._workers = [_Worker() for _ in range(positive_int("lanes", lanes))]
         self._buffered = 0
         self._space_waiters: deque[asyncio.Future[None]] = deque()
         self._progress: asyncio.Event | None = None
@@ -278,16 +156,22 @@ class EventBatcher:
         self._started = False
         self._closing = False
         self._closed = False
-        self._last_error: BaseException | None = None
         self._stopped_by: BaseException | None = None
         self._unreported: UndeliveredEventsError | None = None
         self._rejected: list[EventRejectedError] = []
+        self._sender = Sender(
+            post,
+            retry or DEFAULT_RETRY,
+            accepted=self._resolve,
+            rejected=self._reject,
+            closing=lambda: self._closing,
+            sleep=sleep,
+            rand=rand,
+        )
         self.delivered = 0
         """Events accepted by the API so far."""
         self.batches = 0
         """Batches accepted by the API so far."""
-        self.failed_attempts = 0
-        """Batch attempts that failed and were retried (after the pipeline's own retries)."""
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "running" if self._started else "new"
@@ -308,6 +192,11 @@ class EventBatcher:
         """Events accepted by ``send()`` and not yet delivered or failed."""
         return self._buffered
 
+    @property
+    def failed_attempts(self) -> int:
+        """Batch attempts that failed and were retried (the pipeline retries none)."""
+        return self._sender.failed_attempts
+
     async def __aenter__(self) -> Self:
         await self.start()
         return self
@@ -323,7 +212,7 @@ class EventBatcher:
     async def start(self) -> None:
         """Start the lane workers (and re-send a spool's leftovers first); idempotent.
 
-        Raises :class:`~convious._spool.SpoolError` (before anything starts) if the spool
+        Raises :class:`~convious.SpoolError` (before anything starts) if the spool
         cannot be used: another batcher holds it, or the file is not a readable spool.
         """
         if self._started:
@@ -337,9 +226,9 @@ class EventBatcher:
         self._started = True
         for seq, body, event in leftovers:
             self._enqueue(event, body, seq)
-        for lane in self._lanes:
-            lane.worker = loop.create_task(self._run_lane(lane))
-            lane.worker.add_done_callback(self._worker_stopped)
+        for worker in self._workers:
+            worker.task = loop.create_task(self._run_lane(worker))
+            worker.task.add_done_callback(self._worker_stopped)
 
     def _open_spool(self) -> list[tuple[int, bytes, Event]]:
         """Open (and lock) the spool; return what a previous batcher left in it."""
@@ -360,18 +249,18 @@ class EventBatcher:
         """Undecodable spool rows this batcher's start moved to the spool's quarantine."""
         return self._spool.quarantined if self._spool is not None else 0
 
-    def _worker_stopped(self, worker: asyncio.Task[None]) -> None:
+    def _worker_stopped(self, task: asyncio.Task[None]) -> None:
         if not self._closed:  # not stopped by _stop(): say, an unexpected error
             error = (
                 asyncio.CancelledError("a lane worker was cancelled")
-                if worker.cancelled()
-                else worker.exception()
+                if task.cancelled()
+                else task.exception()
             )
             if isinstance(error, BatcherStoppedError) and error.__cause__ is not None:
                 error = error.__cause__  # a lane stopped on purpose: keep the real cause
             if error is not None:
                 logger.error("an event batcher worker stopped: %r", error)
-                self._last_error = error
+                self._sender.last_error = error
                 self._stopped_by = self._stopped_by or error
         if self._progress is not None:
             self._progress.set()  # whoever waits for progress must notice
@@ -380,7 +269,7 @@ class EventBatcher:
         """Accept an event for delivery, waiting while the buffer is full.
 
         Raises ``ValueError`` for anything that is not an event, :class:`BatcherStoppedError`
-        if a lane worker stopped, and :class:`~convious._spool.SpoolError` if the spool
+        if a lane worker stopped, and :class:`~convious.SpoolError` if the spool
         cannot store the event (then it was not accepted).
         """
         body = self._accepting(event)
@@ -421,17 +310,12 @@ class EventBatcher:
     def _enqueue(self, event: Event, body: bytes, seq: int | None) -> asyncio.Future[None]:
         assert self._loop is not None
         future: asyncio.Future[None] = self._loop.create_future()
-        lanes = self._lanes
-        lane = lanes[hash(event.product_reference) % len(lanes)] if len(lanes) > 1 else lanes[0]
-        if not lane.items:
-            lane.first_at = self._loop.time()
-            lane.signal.set()
-        lane.items.append(_Item(event, body, future, seq))
-        lane.queued_bytes += len(body) + 1
-        lane.enqueued += 1
+        index = lane_index(event.product_reference, len(self._workers))
+        worker = self._workers[index]
+        item = Pending(event, body, future, seq, index)
+        if worker.lane.add(item, len(body), now=self._loop.time(), limits=self._limits):
+            worker.signal.set()
         self._buffered += 1
-        if len(lane.items) >= self._max_batch_size or lane.queued_bytes >= self._max_batch_bytes:
-            lane.signal.set()
         return future
 
     async def flush(self) -> None:
@@ -442,13 +326,11 @@ class EventBatcher:
         """
         if not self._started:
             return
-        for lane in self._lanes:
-            lane.flush_target = lane.enqueued
-            lane.signal.set()
+        for worker in self._workers:
+            worker.lane.flush_target = worker.lane.enqueued
+            worker.signal.set()
         await self._wait_for(
-            lambda: all(
-                lane.resolved >= lane.flush_target or _lane_ended(lane) for lane in self._lanes
-            )
+            lambda: all(w.lane.resolved >= w.lane.flush_target or w.ended() for w in self._workers)
         )
         if self._stopped_by is not None:
             raise BatcherStoppedError(self._stopped_by) from self._stopped_by
@@ -500,15 +382,15 @@ class EventBatcher:
 
     async def _stop(self) -> None:
         """Stop the workers, fail whatever is still pending and keep it for ``close()``."""
-        workers = [lane.worker for lane in self._lanes if lane.worker is not None]
-        for worker in workers:
-            worker.cancel()  # from here on, no worker touches a lane or the spool again
+        tasks = [worker.task for worker in self._workers if worker.task is not None]
+        for task in tasks:
+            task.cancel()  # from here on, no worker touches a lane or the spool again
         undelivered = self._hand_back()
         if undelivered or self._rejected:
             self._unreported = UndeliveredEventsError(undelivered, list(self._rejected))
         self._closed = True
         try:
-            await asyncio.gather(*workers, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             if self._spool is not None:
                 self._spool.close()
@@ -516,107 +398,39 @@ class EventBatcher:
     def _hand_back(self) -> list[Event]:
         """Fail every pending delivery and release waiting senders; return the events."""
         undelivered: list[Event] = []
-        for lane in self._lanes:
-            for item in [*lane.in_flight, *lane.items]:
+        for worker in self._workers:
+            for item in worker.lane.clear():
                 if not item.future.done():
-                    _fail(item.future, EventNotDeliveredError(item.event, self._last_error))
+                    error = EventNotDeliveredError(item.event, self._sender.last_error)
+                    fail_quietly(item.future, error)
                     undelivered.append(item.event)
-            lane.items.clear()
-            lane.in_flight = []
         self._buffered = 0
         for waiter in self._space_waiters:
             if not waiter.done():
                 waiter.set_result(None)  # they wake up, see the batcher closed, and raise
         return undelivered
 
-    async def _run_lane(self, lane: _Lane) -> None:
+    async def _run_lane(self, worker: _Worker) -> None:
         loop = asyncio.get_running_loop()
+        lane, signal, limits = worker.lane, worker.signal, self._limits
         while True:
             if not lane.items:
-                lane.signal.clear()
-                await lane.signal.wait()
+                signal.clear()
+                await signal.wait()
                 continue
-            due = (
-                len(lane.items) >= self._max_batch_size
-                or lane.queued_bytes >= self._max_batch_bytes
-                or lane.resolved < lane.flush_target
-                or self._closing
-            )
-            if not due:
-                remaining = lane.first_at + self._linger - loop.time()
-                if remaining > 0:
-                    lane.signal.clear()
-                    try:
-                        async with asyncio.timeout(remaining):
-                            await lane.signal.wait()
-                    except TimeoutError:
-                        pass
-                    continue
-            batch = self._take(lane)
-            lane.in_flight = batch
-            await self._deliver(batch)
-            lane.in_flight = []
-            if lane.items:
-                lane.first_at = loop.time() - self._linger  # a backlog leaves at once
+            remaining = lane.due_in(limits, now=loop.time(), closing=self._closing)
+            if remaining > 0:
+                signal.clear()
+                try:
+                    async with asyncio.timeout(remaining):
+                        await signal.wait()
+                except TimeoutError:
+                    pass
+                continue
+            await self._sender.deliver(lane.take(limits))
+            lane.finished(now=loop.time(), limits=limits)
 
-    def _take(self, lane: _Lane) -> list[_Item]:
-        items = lane.items
-        batch = [items.popleft()]
-        size = len(batch[0].body) + 2
-        while items and len(batch) < self._max_batch_size:
-            next_size = len(items[0].body) + 1
-            if size + next_size > self._max_batch_bytes:
-                break
-            size += next_size
-            batch.append(items.popleft())
-        lane.queued_bytes -= size - 1
-        return batch
-
-    async def _deliver(self, batch: list[_Item]) -> None:
-        """Deliver one batch: retry until accepted, or split to isolate rejected events.
-
-        Any exception from the POST is a failed attempt (cancellation is not one), except a
-        closed client (it can never deliver) and, while closing, an unexpected one (not an
-        ``SDKError``): those stop this lane at once, and ``close()`` hands its events back.
-        """
-        body = b"[" + b",".join(item.body for item in batch) + b"]"
-        attempt = 0
-        while True:
-            try:
-                await self._inventory.post_events(body)
-            except APIStatusError as exc:
-                if exc.status in REJECTING_STATUSES:
-                    if len(batch) == 1:
-                        self._reject(batch[0], exc)
-                        return
-                    middle = len(batch) // 2
-                    await self._deliver(batch[:middle])
-                    await self._deliver(batch[middle:])
-                    return
-                error: Exception = exc
-            except Exception as exc:
-                if isinstance(exc, ClientClosedError) or (
-                    self._closing and not isinstance(exc, SDKError)
-                ):
-                    self._last_error = exc
-                    raise BatcherStoppedError(exc) from exc
-                error = exc
-            else:
-                self._resolve(batch)
-                return
-            self._last_error = error
-            self.failed_attempts += 1
-            delay = self._retry.backoff(min(attempt, 30), random.random())
-            logger.warning(
-                "a batch of %d event(s) was not accepted (%s); retrying in %.2f s",
-                len(batch),
-                error if isinstance(error, SDKError) else repr(error),
-                delay,
-            )
-            attempt += 1
-            await asyncio.sleep(delay)
-
-    def _resolve(self, batch: Sequence[_Item]) -> None:
+    def _resolve(self, batch: Sequence[Pending]) -> None:
         for item in batch:
             if not item.future.done():
                 item.future.set_result(None)
@@ -624,11 +438,11 @@ class EventBatcher:
         self.batches += 1
         self._done(batch)
 
-    def _reject(self, item: _Item, cause: APIStatusError) -> None:
+    def _reject(self, item: Pending, cause: APIStatusError) -> None:
         error = EventRejectedError(item.event, cause)
         logger.error("%s", error)
         self._rejected.append(error)
-        _fail(item.future, error)
+        fail_quietly(item.future, error)
         self._done([item])
         if self._on_error is not None:
             try:
@@ -636,12 +450,11 @@ class EventBatcher:
             except Exception:
                 logger.exception("the batcher's on_error callback raised")
 
-    def _done(self, items: Sequence[_Item]) -> None:
+    def _done(self, items: Sequence[Pending]) -> None:
         if self._spool is not None:
             self._spool.remove([item.seq for item in items if item.seq is not None])
-        lane = self._lanes[0] if len(self._lanes) == 1 else None
         for item in items:
-            (lane or self._lane_of(item)).resolved += 1
+            self._workers[item.lane].lane.resolved += 1
         self._buffered -= len(items)
         self._wake_senders()
         assert self._progress is not None
@@ -655,6 +468,3 @@ class EventBatcher:
             if not waiter.done():
                 waiter.set_result(None)
                 room -= 1
-
-    def _lane_of(self, item: _Item) -> _Lane:
-        return self._lanes[hash(item.event.product_reference) % len(self._lanes)]

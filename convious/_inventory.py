@@ -18,23 +18,18 @@ from ._batcher import (
     DEFAULT_MAX_BATCH_SIZE,
     DEFAULT_MAX_BUFFER,
     EventBatcher,
-    EventRejectedError,
 )
+from ._errors import EventRejectedError, PublishError
 from ._events import EVENT_TYPES, Event, encode_events
+from ._lanes import check_batch_size
 
 
-class PublishError(SDKError):
-    """``publish()`` stopped part-way: ``accepted`` events went through, ``unsent`` did not.
-
-    The chunk that failed is the start of ``unsent``; ``__cause__`` says why it failed.
-    """
-
-    def __init__(self, accepted: int, unsent: list[Event], cause: SDKError) -> None:
-        self.accepted = accepted
-        self.unsent = unsent
-        super().__init__(
-            f"publish stopped after {accepted} accepted event(s); {len(unsent)} not sent: {cause}"
-        )
+def single_attempt(pipeline: Pipeline) -> Pipeline:
+    """A copy of ``pipeline`` that sends each request once: no retry, not even after a
+    429, so the one retrying a batch is the :class:`EventBatcher`."""
+    once = pipeline.with_options()
+    once.retry = RetryPolicy.never()  # max_retries=0 alone would still wait out 429s
+    return once
 
 
 class InventoryAPI:
@@ -55,6 +50,7 @@ class InventoryAPI:
         guard: CallGuard | None = None,
     ) -> None:
         self._pipeline = pipeline
+        self._once = single_attempt(pipeline)
         self._guard = guard
         self._url = url
         self._headers = dict(headers)
@@ -67,6 +63,7 @@ class InventoryAPI:
         """This API sending through ``pipeline`` (a client's ``with_options`` copy)."""
         clone = copy.copy(self)
         clone._pipeline = pipeline
+        clone._once = single_attempt(pipeline)
         return clone
 
     def _check_open(self) -> None:
@@ -74,7 +71,7 @@ class InventoryAPI:
             self._guard.check()
 
     async def post_events(self, body: bytes) -> Response:
-        """POST one already encoded JSON array of events.
+        """POST one already encoded JSON array of events, with the client's retries.
 
         Event batches are treated as safe to repeat (see :class:`EventBatcher` on
         at-least-once delivery), so 5xx responses and dropped connections are retried.
@@ -83,16 +80,22 @@ class InventoryAPI:
             "POST", self._url, headers=self._headers, body=body, idempotent=True
         )
 
+    async def _post_batch(self, body: bytes) -> Response:
+        """POST one encoded batch once: its :class:`EventBatcher` decides every retry."""
+        return await self._once.send(
+            "POST", self._url, headers=self._headers, body=body, idempotent=True
+        )
+
     async def publish(self, events: Iterable[Event], *, max_batch_size: int | None = None) -> int:
         """Send events now, one POST per ``max_batch_size`` of them, in order.
 
         Every event is checked before anything is sent (``ValueError`` otherwise).
-        Returns how many were accepted; raises :class:`PublishError` if a POST fails.
+        Each POST is retried by the client's pipeline (its ``RetryPolicy``: ``max_retries``,
+        ``Retry-After``, the 429 budget), not by a batcher. Returns how many were accepted;
+        raises :class:`PublishError` once a POST fails for good.
         """
         self._check_open()
-        size = self.max_batch_size if max_batch_size is None else max_batch_size
-        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-            raise ValueError(f"max_batch_size must be an integer >= 1, got {size!r}")
+        size = self.max_batch_size if max_batch_size is None else check_batch_size(max_batch_size)
         batch = list(events)
         for index, event in enumerate(batch):
             if not isinstance(event, EVENT_TYPES):
@@ -122,12 +125,14 @@ class InventoryAPI:
     ) -> EventBatcher:
         """A new :class:`EventBatcher` posting through this client (use ``async with``).
 
-        ``max_batch_size`` defaults to the client's; see :class:`EventBatcher` for the rest.
+        Its POSTs are never retried by the client's pipeline: the batcher retries them
+        itself, with ``retry`` (default: its own policy). ``max_batch_size`` defaults to
+        the client's; see :class:`EventBatcher` for the rest.
         Refused with ``ClientClosedError`` once the client is closed.
         """
         self._check_open()
         return EventBatcher(
-            self,
+            self._post_batch,
             max_batch_size=self.max_batch_size if max_batch_size is None else max_batch_size,
             max_batch_bytes=max_batch_bytes,
             linger=linger,

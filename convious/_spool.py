@@ -17,12 +17,9 @@ re-sends what a crashed process left behind first, in the order it was sent.
   ``quarantine`` table (``seq``, ``body``, ``reason``), logged and counted; the rest is
   re-sent as usual.
 
-Errors (every ``sqlite3`` error is translated in :func:`spool_error`)::
-
-    SDKError
-    └── SpoolError                  the spool file cannot be used (``.path`` names it)
-        ├── SpoolLockedError        another batcher has it open
-        └── SpoolCorruptError       not a readable SQLite database
+Every ``sqlite3`` error is translated in :func:`spool_error` into a
+:class:`~convious.SpoolError` (``SpoolLockedError``, ``SpoolCorruptError``; the tree is
+in :mod:`convious._errors`).
 """
 
 from __future__ import annotations
@@ -34,7 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from convictional_async.core import SDKError
+from ._errors import SpoolCorruptError, SpoolError, SpoolLockedError
 
 logger = logging.getLogger("convious.spool")
 
@@ -47,22 +44,6 @@ _SCHEMA = (
 )
 _LOCKED = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
 _CORRUPT = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
-
-
-class SpoolError(SDKError):
-    """The event spool at ``path`` cannot be used; the message says why."""
-
-    def __init__(self, path: str, message: str) -> None:
-        self.path = path
-        super().__init__(f"event spool {path}: {message}")
-
-
-class SpoolLockedError(SpoolError):
-    """Another batcher, in this process or another, has this spool open."""
-
-
-class SpoolCorruptError(SpoolError):
-    """The spool file is not a readable SQLite database (garbage, truncated, damaged)."""
 
 
 def spool_error(path: str, exc: sqlite3.Error) -> SpoolError:

@@ -216,7 +216,7 @@ async def test_closing_the_client_first_hands_events_back_at_once(sandbox):
         async with asyncio.timeout(5):  # not the 30 s close_timeout
             await batcher.close()
     assert caught.value.undelivered == events
-    assert "client is closed" in str(batcher._last_error)
+    assert "client is closed" in str(batcher._sender.last_error)
 
 
 async def test_batches_respect_the_byte_limit(sandbox, client):
@@ -252,13 +252,13 @@ def test_invalid_batcher_options_are_value_errors(option, value):
 async def test_a_forgotten_batcher_warns(sandbox, client):
     batcher = client.inventory.batcher()
     await batcher.start()
-    for lane in batcher._lanes:  # what tearing down the event loop does to its workers
-        lane.worker.cancel()
+    for worker in batcher._workers:  # what tearing down the event loop does to its workers
+        worker.task.cancel()
     for _ in range(3):  # the cancellations, then the workers' done callbacks
         await asyncio.sleep(0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        del batcher, lane
+        del batcher, worker
         gc.collect()
     assert any(
         issubclass(w.category, ResourceWarning) and "never closed" in str(w.message) for w in caught

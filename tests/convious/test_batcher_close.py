@@ -38,7 +38,7 @@ async def stop_closing(close: asyncio.Task[None], how: str) -> None:
 @pytest.mark.parametrize("how", ["cancel", "wait_for"])
 async def test_the_next_close_raises_what_a_cancelled_close_left(how, caplog):
     inventory = SilentInventory()
-    batcher = EventBatcher(inventory, max_batch_size=100, linger=0.0)  # type: ignore[arg-type]
+    batcher = EventBatcher(inventory.post_events, max_batch_size=100, linger=0.0)
     await batcher.start()
     events = [ProductRemoved(product_reference=f"p{n}") for n in range(1000)]
     deliveries = [await batcher.send(event) for event in events]
@@ -56,7 +56,7 @@ async def test_the_next_close_raises_what_a_cancelled_close_left(how, caplog):
 
 async def test_a_cancelled_close_leaves_the_events_in_the_spool(tmp_path):
     path = tmp_path / "events.sqlite"
-    batcher = EventBatcher(SilentInventory(), linger=0.0, spool_path=path)  # type: ignore[arg-type]
+    batcher = EventBatcher(SilentInventory().post_events, linger=0.0, spool_path=path)
     await batcher.start()
     events = [ProductRemoved(product_reference=f"p{n}") for n in range(200)]
     for event in events:

@@ -63,7 +63,7 @@ class ForgetfulInventory:
 
 async def test_a_replayed_batch_briefly_shows_an_older_state_from_that_batch():
     inventory = ForgetfulInventory(lose={1})
-    batcher = EventBatcher(inventory, linger=60.0, retry=NO_WAIT)  # type: ignore[arg-type]
+    batcher = EventBatcher(inventory.post_events, linger=60.0, retry=NO_WAIT)
     async with batcher:
         await batcher.send(availability("adult", 5))
         await batcher.send(availability("adult", 6))
@@ -79,7 +79,7 @@ async def test_a_replayed_batch_briefly_shows_an_older_state_from_that_batch():
 async def test_a_later_batch_for_a_product_never_overtakes_a_replay():
     inventory = ForgetfulInventory(lose=set(range(1, 1000, 2)))  # every batch is replayed
     batcher = EventBatcher(
-        inventory,  # type: ignore[arg-type]
+        inventory.post_events,
         max_batch_size=10,  # more than the 8 products: every batch repeats some product
         linger=0.0,
         lanes=4,

@@ -27,7 +27,7 @@ KILLED_PRODUCER = textwrap.dedent(
             await asyncio.Event().wait()
 
     async def main():
-        batcher = EventBatcher(Unreachable(), spool_path=sys.argv[1], linger=0.0)
+        batcher = EventBatcher(Unreachable().post_events, spool_path=sys.argv[1], linger=0.0)
         count = int(sys.argv[2])
         for n in range(count):
             await batcher.send(ProductAvailabilityChanged(
@@ -73,7 +73,7 @@ async def test_every_acknowledged_send_survives_a_sigkill(tmp_path):
             producer.kill()
             await producer.wait()
     inventory = RecordingInventory()
-    async with EventBatcher(inventory, spool_path=path) as batcher:  # type: ignore[arg-type]
+    async with EventBatcher(inventory.post_events, spool_path=path) as batcher:
         pass
     assert [e["payload"]["availability"] for e in inventory.events] == list(range(count))  # type: ignore[index]
     assert batcher.quarantined == 0
@@ -124,7 +124,7 @@ def test_a_spool_path_that_cannot_be_opened_is_a_typed_error_naming_it(tmp_path)
 async def test_a_batcher_on_a_broken_spool_refuses_to_start_and_closes_cleanly(tmp_path):
     path = tmp_path / "events.sqlite"
     path.write_bytes(b"garbage" * 1000)
-    batcher = EventBatcher(RecordingInventory(), spool_path=path)  # type: ignore[arg-type]
+    batcher = EventBatcher(RecordingInventory().post_events, spool_path=path)
     with pytest.raises(SpoolCorruptError, match=re.escape(str(path))):
         await batcher.start()
     await batcher.close()

@@ -77,8 +77,8 @@ def test_a_second_spool_in_the_same_process_is_refused(tmp_path):
 
 async def test_a_second_batcher_on_a_spool_in_use_refuses_to_start(tmp_path):
     path = tmp_path / "events.sqlite"
-    async with EventBatcher(Inventory(), spool_path=path) as owner:  # type: ignore[arg-type]
-        other = EventBatcher(Inventory(), spool_path=path)  # type: ignore[arg-type]
+    async with EventBatcher(Inventory().post_events, spool_path=path) as owner:
+        other = EventBatcher(Inventory().post_events, spool_path=path)
         with pytest.raises(SpoolLockedError, match=re.escape(str(path))):
             await other.start()
         with pytest.raises(SpoolLockedError):
@@ -100,7 +100,7 @@ async def test_a_spool_held_by_another_process_is_refused_until_it_lets_go(tmp_p
             assert await holder.stdout.readline() == b"holding\n"
             with pytest.raises(SpoolLockedError, match=re.escape(str(path))):
                 EventSpool(path)
-            batcher = EventBatcher(Inventory(), spool_path=path)  # type: ignore[arg-type]
+            batcher = EventBatcher(Inventory().post_events, spool_path=path)
             with pytest.raises(SpoolLockedError):
                 await batcher.start()
             holder.stdin.write(b"go\n")

@@ -64,7 +64,7 @@ async def test_one_bad_row_among_1000_is_quarantined_and_the_rest_re_sent(tmp_pa
     spoil(path, 500, b'{"type": "ProductAvailabilityChanged", "payload": {')
     inventory = RecordingInventory()
     with caplog.at_level(logging.WARNING):
-        async with EventBatcher(inventory, spool_path=path) as batcher:  # type: ignore[arg-type]
+        async with EventBatcher(inventory.post_events, spool_path=path) as batcher:
             pass
     assert sent(inventory) == [n for n in range(1000) if n != 499]  # seq 500 held event 499
     assert batcher.quarantined == 1
@@ -78,7 +78,7 @@ async def test_one_bad_row_among_1000_is_quarantined_and_the_rest_re_sent(tmp_pa
     caplog.clear()
     again = RecordingInventory()
     with caplog.at_level(logging.WARNING):
-        async with EventBatcher(again, spool_path=path) as batcher:  # type: ignore[arg-type]
+        async with EventBatcher(again.post_events, spool_path=path) as batcher:
             pass  # the next start neither fails nor re-sends nor reports the row again
     assert again.events == []
     assert batcher.quarantined == 0
