@@ -9,6 +9,8 @@ never caught.
 from __future__ import annotations
 
 import asyncio
+import math
+from asyncio import current_task
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -193,6 +195,78 @@ class _Gate:
         self._free += 1
 
 
+class _Timers:
+    """The time limits of every attempt in flight, kept by one timer instead of one each.
+
+    aiohttp arms a timer per request (a timer handle plus two timeout contexts). Here an
+    attempt registers its task and the moment it must end (its ``total`` or the call's
+    deadline, whichever is sooner); a single loop timer, set for the earliest such moment,
+    cancels the tasks whose time is up, and the transport turns that cancellation into a
+    timeout. Limits are enforced exactly (no rounding), and a cancellation the caller
+    asked for at the same time still wins, as with ``asyncio.timeout``.
+
+    Registering and unregistering is a dictionary write each; the timer fires only when
+    the earliest registered limit is reached, then re-arms for the next one.
+    """
+
+    __slots__ = ("_due", "_entered", "_expired", "_handle", "_loop", "_next")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._due: dict[asyncio.Task[Any], float] = {}
+        self._entered: dict[asyncio.Task[Any], int] = {}  # cancel requests already pending
+        self._expired: set[asyncio.Task[Any]] = set()
+        self._handle: asyncio.TimerHandle | None = None
+        self._next = math.inf
+
+    def add(self, task: asyncio.Task[Any], when: float) -> None:
+        """Cancel ``task`` at ``when`` (loop time) unless :meth:`discard` comes first."""
+        self._due[task] = when
+        pending = task.cancelling()
+        if pending:
+            self._entered[task] = pending
+        if when < self._next:
+            if self._handle is not None:
+                self._handle.cancel()
+            self._next = when
+            self._handle = self._loop.call_at(when, self._fire)
+
+    def discard(self, task: asyncio.Task[Any]) -> None:
+        """``task``'s attempt is over."""
+        del self._due[task]
+        if self._entered:
+            self._entered.pop(task, None)
+
+    def timed_out(self, task: asyncio.Task[Any]) -> bool:
+        """Whether ``task``'s ``CancelledError`` came from its time limit alone (then it is
+        uncancelled); ``False`` for a cancellation somebody else asked for."""
+        if task not in self._expired:
+            return False
+        self._expired.discard(task)
+        return task.uncancel() <= self._entered.get(task, 0)
+
+    def _fire(self) -> None:
+        self._handle = None
+        now = self._loop.time()
+        upcoming = math.inf
+        for task, when in self._due.items():
+            if when <= now:
+                if task not in self._expired and not task.done():
+                    self._expired.add(task)
+                    task.cancel()
+            elif when < upcoming:
+                upcoming = when
+        self._next = upcoming
+        if upcoming < math.inf:
+            self._handle = self._loop.call_at(upcoming, self._fire)
+
+    def close(self) -> None:
+        """Stop the timer (the transport is closing)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+
 class Transport:
     """Sends requests over one long-lived aiohttp session.
 
@@ -235,7 +309,10 @@ class Transport:
             raise ValueError("timeout must be a Timeout")
         self.timeout = timeout or Timeout()
         """The time limits in force; ``timeout.deadline`` bounds each call."""
-        self._timeout = self.timeout.to_aiohttp()
+        # aiohttp's own per-request timer is off (total=None): _Timers enforces ``total``.
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, sock_connect=self.timeout.connect, sock_read=self.timeout.read
+        )
         self._attempt_total = self.timeout.total
         self.max_response_bytes = max_response_bytes
         """The cap on a successful response body (decompressed); larger: ``ResponseTooLarge``."""
@@ -248,6 +325,7 @@ class Transport:
         self._closed = False
         self._prepared_headers: dict[int, tuple[Mapping[str, str], CIMultiDict[str]]] = {}
         self._gate: _Gate | None = None
+        self._timers: _Timers | None = None
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -277,6 +355,7 @@ class Transport:
         # timer and header objects for each of them: thousands of queued lookups then
         # cost a coroutine each, not a pile of objects the garbage collector walks.
         self._gate = _Gate(limit, loop) if limit else None
+        self._timers = _Timers(loop)
         self._loop = loop
         return session
 
@@ -347,66 +426,89 @@ class Transport:
         try:
             if ready is not None and (wait := ready()) is not None:
                 await until_deadline(wait, deadline, method, url)
-            timeout = self._timeout
-            if deadline is not None:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
+            now = loop.time()
+            total = self._attempt_total
+            ends = None if total is None else now + total  # the attempt's own limit
+            if deadline is not None and (ends is None or deadline <= ends):
+                if deadline <= now:
                     raise deadline_error(method, url, sent=False)
-                total = self._attempt_total
-                if total is None or remaining < total:
-                    timeout = aiohttp.ClientTimeout(
-                        total=remaining,
-                        sock_connect=timeout.sock_connect,
-                        sock_read=timeout.sock_read,
-                    )
-            async with session.request(
-                method,
-                url,
-                data=body,
-                headers=self._prepared(headers),
-                allow_redirects=False,
-                timeout=timeout,
-            ) as response:
-                status = response.status
-                if 200 <= status < 300:
-                    length = response.content_length
-                    if (
-                        length is not None
-                        and length <= self.max_response_bytes
-                        and "Content-Encoding" not in response.headers
-                    ):
-                        payload = await response.read()
-                    else:
-                        payload, cut = await _read_at_most(response, self.max_response_bytes)
-                        if cut:
-                            raise ResponseTooLarge(
-                                f"the response body is larger than {self.max_response_bytes} "
-                                "bytes (max_response_bytes)",
-                                status=status,
-                                request_id=response.headers.get("X-Request-ID"),
-                                method=method,
-                                url=str(url),
-                            )
-                else:
-                    payload, _ = await _read_at_most(response, ERROR_BODY_BYTES)
-                return Response(status, response.headers, payload, method, url)
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            if deadline is not None and isinstance(exc, TimeoutError) and loop.time() >= deadline:
-                raise deadline_error(method, url, sent=True) from exc
-            error = translate_error(exc, method, str(url))
-            if not isinstance(exc, aiohttp.ClientResponseError):
-                raise error from exc
-            # A response error holds the request's headers (request_info) and may quote the
-            # raw reply: it must not stay reachable as the cause or context, so the typed
-            # error is raised below, outside this handler.
+                ends = deadline
+            timers = self._timers
+            task = None
+            if ends is not None and timers is not None:
+                task = current_task()
+                if task is not None:
+                    timers.add(task, ends)
+            try:
+                try:
+                    async with session.request(
+                        method,
+                        url,
+                        data=body,
+                        headers=self._prepared(headers),
+                        allow_redirects=False,
+                        timeout=self._timeout,
+                    ) as response:
+                        status = response.status
+                        if 200 <= status < 300:
+                            length = response.content_length
+                            if (
+                                length is not None
+                                and length <= self.max_response_bytes
+                                and "Content-Encoding" not in response.headers
+                            ):
+                                payload = await response.read()
+                            else:
+                                payload, cut = await _read_at_most(
+                                    response, self.max_response_bytes
+                                )
+                                if cut:
+                                    raise self._too_large(response, method, url)
+                        else:
+                            payload, _ = await _read_at_most(response, ERROR_BODY_BYTES)
+                        return Response(status, response.headers, payload, method, url)
+                except asyncio.CancelledError:
+                    if task is not None and timers.timed_out(task):  # type: ignore[union-attr]
+                        raise TimeoutError from None
+                    raise
+                finally:
+                    if task is not None:
+                        timers.discard(task)  # type: ignore[union-attr]
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                if (
+                    deadline is not None
+                    and isinstance(exc, TimeoutError)
+                    and loop.time() >= deadline
+                ):
+                    raise deadline_error(method, url, sent=True) from exc
+                error = translate_error(exc, method, str(url))
+                if not isinstance(exc, aiohttp.ClientResponseError):
+                    raise error from exc
+                # A response error holds the request's headers (request_info) and may quote
+                # the raw reply: it must not stay reachable as the cause or context, so the
+                # typed error is raised below, outside this handler.
         finally:
             if gate is not None:
                 gate.leave()
         raise error
 
+    def _too_large(
+        self, response: aiohttp.ClientResponse, method: str, url: URL
+    ) -> ResponseTooLarge:
+        return ResponseTooLarge(
+            f"the response body is larger than {self.max_response_bytes} bytes "
+            "(max_response_bytes)",
+            status=response.status,
+            request_id=response.headers.get("X-Request-ID"),
+            method=method,
+            url=str(url),
+        )
+
     async def aclose(self) -> None:
         """Close the session if this transport created it; idempotent."""
         self._closed = True
+        if self._timers is not None:
+            self._timers.close()
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()

@@ -1,0 +1,122 @@
+"""The transport's one-timer time limits (``_Timers``) against a real slow server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+from yarl import URL
+
+from convictional_async.core import DeadlineExceeded, RequestTimeout, Timeout, Transport
+from convictional_async.core._transport import _Timers
+
+
+@pytest.fixture
+async def slow_url():
+    async def handler(request: web.Request) -> web.Response:
+        await asyncio.sleep(float(request.query.get("wait", "0")))
+        return web.Response(body=b"{}")
+
+    app = web.Application()
+    app.router.add_get("/", handler)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield URL(f"http://127.0.0.1:{runner.addresses[0][1]}/")
+    await runner.cleanup()
+
+
+async def test_the_attempt_limit_ends_a_slow_attempt_as_a_request_timeout(slow_url):
+    transport = Transport(timeout=Timeout(total=0.05))
+    try:
+        with pytest.raises(RequestTimeout):
+            await transport.send("GET", slow_url % {"wait": "2"}, {}, None)
+        response = await transport.send("GET", slow_url, {}, None)  # usable afterwards
+    finally:
+        await transport.aclose()
+    assert response.status == 200
+
+
+async def test_the_call_deadline_ends_an_attempt_as_deadline_exceeded(slow_url):
+    transport = Transport(timeout=Timeout(total=10))
+    loop = asyncio.get_running_loop()
+    try:
+        with pytest.raises(DeadlineExceeded):
+            await transport.send(
+                "GET", slow_url % {"wait": "2"}, {}, None, deadline=loop.time() + 0.05
+            )
+    finally:
+        await transport.aclose()
+
+
+async def test_each_attempt_keeps_its_own_limit_and_the_timer_re_arms(slow_url):
+    transport = Transport(timeout=Timeout(total=0.3))
+    try:
+        fast = [transport.send("GET", slow_url % {"wait": "0.01"}, {}, None) for _ in range(5)]
+        slow = [transport.send("GET", slow_url % {"wait": "2"}, {}, None) for _ in range(3)]
+        outcomes = await asyncio.gather(*fast, *slow, return_exceptions=True)
+        later = await asyncio.gather(
+            *(transport.send("GET", slow_url % {"wait": "2"}, {}, None) for _ in range(2)),
+            return_exceptions=True,
+        )
+    finally:
+        await transport.aclose()
+    assert [getattr(o, "status", None) for o in outcomes[:5]] == [200] * 5
+    assert all(isinstance(o, RequestTimeout) for o in outcomes[5:])
+    assert all(isinstance(o, RequestTimeout) for o in later)
+
+
+async def test_a_caller_cancelling_a_timed_attempt_gets_its_cancellation(slow_url):
+    transport = Transport(timeout=Timeout(total=5))
+    try:
+        task = asyncio.ensure_future(transport.send("GET", slow_url % {"wait": "2"}, {}, None))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    finally:
+        await transport.aclose()
+
+
+@pytest.mark.parametrize("also_cancelled", [False, True])
+async def test_a_cancellation_asked_for_as_the_limit_fires_still_wins(also_cancelled):
+    loop = asyncio.get_running_loop()
+    timers = _Timers(loop)
+    outcome: list[str] = []
+
+    async def attempt() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        timers.add(task, loop.time() + 60)
+        try:
+            await asyncio.sleep(60)
+        except asyncio.CancelledError:
+            outcome.append("timeout" if timers.timed_out(task) else "cancelled")
+            raise
+        finally:
+            timers.discard(task)
+
+    task = asyncio.ensure_future(attempt())
+    await asyncio.sleep(0)
+    timers._due[task] = loop.time()  # its limit is reached now
+    timers._fire()
+    if also_cancelled:
+        task.cancel()  # the caller's own cancellation, in the same loop iteration
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert outcome == ["cancelled" if also_cancelled else "timeout"]
+    assert not timers._due
+    timers.close()
+
+
+async def test_no_limit_registers_nothing(slow_url):
+    transport = Transport(timeout=Timeout(total=None, deadline=None))
+    try:
+        response = await transport.send("GET", slow_url % {"wait": "0.01"}, {}, None)
+        assert transport._timers is not None
+        assert not transport._timers._due
+    finally:
+        await transport.aclose()
+    assert response.status == 200
