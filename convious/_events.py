@@ -7,6 +7,11 @@ docs say "set to null" (``availability``, ``minAcceptedPrice``, ``averageTargetP
 string in plain notation (``"18.00"``, never ``"1.8E+1"``), dates ``YYYY-MM-DD`` (as
 ``eventDate``, not the docs' example typo ``eventdate``), times ``HH:MM:SS``.
 
+Envelopes are encoded by :func:`convious._serialization.encode`, the package's one
+encoder. They are decoded here (:func:`decode_event`), not by ``_serialization``'s
+response decoder: what is read back is the user's data (a JSON Lines file, the spool),
+so a bad event is a ``ValueError`` naming the problem, never a ``ResponseDecodeError``.
+
 Every input is bounded, and checked on construction (``ValueError`` otherwise):
 
 * ``product_reference`` and ``name``: 1 to 256 printable characters (as in
@@ -45,6 +50,7 @@ import msgspec
 from msgspec.structs import force_setattr
 
 from ._models import brief, check_integer, check_text
+from ._serialization import encode
 
 MAX_AVAILABILITY = 10**9
 """The highest availability an event may set."""
@@ -254,7 +260,6 @@ _ENVELOPES: dict[type[Any], type[_Envelope]] = {
     ProductRemoved: _Removed,
     ProductAvailabilityChanged: _AvailabilityChanged,
 }
-_encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(_Envelope)
 
 
@@ -268,12 +273,12 @@ def envelope(event: Event) -> _Envelope:
 
 def encode_event(event: Event) -> bytes:
     """One event as its JSON envelope."""
-    return _encoder.encode(envelope(event))
+    return encode(envelope(event))
 
 
 def encode_events(events: Iterable[Event]) -> bytes:
     """A batch of events as the JSON array ``POST /events`` takes."""
-    return _encoder.encode([envelope(event) for event in events])
+    return encode([envelope(event) for event in events])
 
 
 def decode_event(data: bytes | str) -> Event:
