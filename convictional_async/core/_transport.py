@@ -441,14 +441,17 @@ class Transport:
                     timers.add(task, ends)
             try:
                 try:
-                    async with session.request(
+                    # Awaited, not entered: aiohttp's context manager costs four coroutines
+                    # per request; release() is what its exit does once the body is read.
+                    response = await session.request(
                         method,
                         url,
                         data=body,
                         headers=self._prepared(headers),
                         allow_redirects=False,
                         timeout=self._timeout,
-                    ) as response:
+                    )
+                    try:
                         status = response.status
                         if 200 <= status < 300:
                             length = response.content_length
@@ -467,6 +470,8 @@ class Transport:
                         else:
                             payload, _ = await _read_at_most(response, ERROR_BODY_BYTES)
                         return Response(status, response.headers, payload, method, url)
+                    finally:
+                        response.release()
                 except asyncio.CancelledError:
                     if task is not None and timers.timed_out(task):  # type: ignore[union-attr]
                         raise TimeoutError from None
