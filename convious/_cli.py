@@ -1,96 +1,316 @@
-"""The ``convious`` command: ``convious demo`` (the main job) and ``convious sandbox``."""
+"""The ``convious`` command: ``demo``, ``events validate|publish`` and ``sandbox``.
+
+Every mistake on the command line ends in one line on stderr naming the flag as typed and
+exit status 2; a sandbox that cannot listen (port in use, host that does not resolve) ends
+in one line and exit status 1. No traceback either way.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
 import os
+import socket
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 
 from convictional_async.core._options import VERSION
+from convictional_async.core._validate import integer, non_negative_number
+from convictional_async.core.sandbox import MAX_LATENCY, MAX_RATE_LIMIT
 
-from ._client import ConviousClient
-from ._demo import DemoOptions, main_demo
+from ._batcher import DEFAULT_CLOSE_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BATCH_SIZE
+from ._client import MAX_BATCH_SIZE, ConviousClient
+from ._demo import REAL_CONCURRENCY, REAL_LOOKUPS, DemoOptions, main_demo
 from ._publish import PublishSummary, format_publish, publish_file, validate_file
 
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="convious", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
-    commands = parser.add_subparsers(dest="command", required=True)
+DESCRIPTION = (
+    "The Convious SDK's command line. 'demo' runs thousands of concurrent price lookups "
+    "through the SDK, 'events' validates or publishes a JSON Lines file of inventory events, "
+    "and 'sandbox' serves a local emulator of the Convious APIs."
+)
+MAX_PORT = 65_535
+MAX_LINGER = 60.0
+"""The longest ``--linger`` accepted, in seconds."""
+MAX_CLOSE_TIMEOUT = 3600.0
+"""The longest ``--close-timeout`` accepted, in seconds."""
+_DEMO = DemoOptions()
+T = TypeVar("T")
+Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
-    demo = commands.add_parser(
-        "demo",
-        help="run thousands of concurrent price lookups (embedded sandbox by default)",
-        description="Run concurrent price lookups through the SDK and print a summary. "
+
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": (
+        "run thousands of concurrent price lookups (embedded sandbox by default)",
+        "Run concurrent price lookups through the SDK and print a summary. "
         "With --real, use CONVIOUS_CLIENT_ID / CONVIOUS_CLIENT_SECRET against the real API.",
-    )
-    demo.add_argument("--lookups", type=int, default=None, help="default 3000 (50 with --real)")
-    demo.add_argument("--concurrency", type=int, default=None, help="default 200 (10 with --real)")
-    demo.add_argument("--real", action="store_true", help="use the real Convious API")
-    demo.add_argument(
-        "--products",
-        default=os.environ.get("CONVIOUS_DEMO_PRODUCTS", ""),
-        help="comma-separated product references (required with --real; "
-        "default $CONVIOUS_DEMO_PRODUCTS)",
-    )
-    demo.add_argument("--error-rate", type=float, default=0.02, help="sandbox 503 rate")
-    demo.add_argument("--drop-rate", type=float, default=0.005, help="sandbox dropped connections")
-    demo.add_argument("--latency", type=float, default=0.002, help="sandbox latency in seconds")
-    demo.add_argument("--no-revoke", action="store_true", help="do not revoke tokens halfway")
-    demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("-v", "--verbose", action="store_true", help="log every HTTP attempt")
-
-    events = commands.add_parser("events", help="validate or publish a JSON Lines file of events")
-    actions = events.add_subparsers(dest="action", required=True)
-    validate = actions.add_parser("validate", help="check every line of FILE.jsonl")
-    validate.add_argument("file", type=Path)
-    publish = actions.add_parser(
-        "publish",
-        help="stream FILE.jsonl through the event batcher",
-        description="Validate FILE.jsonl, then stream it through the event batcher to the "
+    ),
+    "events": (
+        "validate or publish a JSON Lines file of inventory events",
+        "Check or send a JSON Lines file of inventory events (one envelope "
+        '{"type": ..., "payload": ...} per line).',
+    ),
+    "validate": (
+        "check every line of FILE.jsonl",
+        "Check every line of FILE.jsonl against the wire contract, reporting "
+        "each invalid line, unknown field and price sent as a JSON number.",
+    ),
+    "publish": (
+        "stream FILE.jsonl through the event batcher",
+        "Validate FILE.jsonl, then stream it through the event batcher to the "
         "API named by CONVIOUS_CLIENT_ID / CONVIOUS_CLIENT_SECRET (and optionally "
         "CONVIOUS_INVENTORY_URL / CONVIOUS_IDENTITY_URL), or to an embedded sandbox with "
         "--sandbox. Events that fail are written to a file that can be published again.",
-    )
-    publish.add_argument("file", type=Path)
-    publish.add_argument("--sandbox", action="store_true", help="publish to an embedded sandbox")
-    publish.add_argument("--failed", type=Path, default=None, help="default FILE.failed.jsonl")
-    publish.add_argument("--batch-size", type=int, default=500)
-    publish.add_argument("--linger", type=float, default=0.05)
+    ),
+    "sandbox": (
+        "run the Convious sandbox server until interrupted",
+        "Serve the local Convious emulator (identity, inventory and pricer) "
+        "with a starter catalogue, and print how to point a client at it.",
+    ),
+}
+"""Each command's one-line help and its description."""
 
-    sandbox = commands.add_parser(
-        "sandbox",
-        help="run the Convious sandbox server until interrupted",
-        description="Serve the local Convious emulator (identity, inventory and pricer).",
+
+class CommandError(Exception):
+    """A command that cannot run; ``main`` prints it as one line and exits with ``status``."""
+
+    def __init__(self, message: str, *, status: int = 2) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are one line (no usage block, no exit here)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise the error for ``main`` to print."""
+        raise CommandError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+def _checked(convert: Callable[[str], T], check: Callable[[T], object], text: str) -> T:
+    """``convert(text)``, refused by argparse (which names the flag) unless ``check`` passes."""
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    try:
+        check(value)
+    except ValueError as exc:  # the core's checks say "<name> must be ...": the name is ""
+        raise argparse.ArgumentTypeError(str(exc).strip()) from None
+    return value
+
+
+def _integer(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high``."""
+    return lambda text: _checked(int, lambda value: integer("", value, low, high), text)
+
+
+def _number(high: float) -> Callable[[str], float]:
+    """An argparse type: a number from 0 to ``high``."""
+    return lambda text: _checked(float, lambda value: non_negative_number("", value, high), text)
+
+
+def _host(text: str) -> str:
+    """An argparse type: a host name or address that can be looked up."""
+    try:
+        text.encode("idna")
+    except UnicodeError:
+        raise argparse.ArgumentTypeError(f"not a valid host name: {text!r}") from None
+    return text
+
+
+def _input_file(text: str) -> Path:
+    """An argparse type: an existing file (not a directory)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory; give a .jsonl file")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return path
+
+
+def _output_file(text: str) -> Path:
+    """An argparse type: a file that can be written (not a directory)."""
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a directory; give a file name")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"no such directory: {path.parent}")
+    return path
+
+
+_share = _number(1.0)
+_latency = _number(MAX_LATENCY)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="convious", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {VERSION}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="one of:"
     )
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8080)
-    sandbox.add_argument("--expires-in", type=int, default=None, help="token lifetime (s)")
-    sandbox.add_argument("--latency", type=float, default=0.0)
-    sandbox.add_argument("--error-rate", type=float, default=0.0)
-    sandbox.add_argument("--drop-rate", type=float, default=0.0)
-    sandbox.add_argument("--throttle-rate", type=float, default=0.0)
-    sandbox.add_argument(
+    _add_demo(commands)
+    _add_events(commands)
+    _add_sandbox(commands)
+    return parser
+
+
+def _command(
+    commands: Commands, name: str, *, run: Callable[[argparse.Namespace], int] | None = None
+) -> _Parser:
+    """Add a command (or an action of one) that ``run`` carries out."""
+    help, description = _COMMANDS[name]
+    parser = commands.add_parser(name, help=help, description=description)
+    if run is not None:
+        parser.set_defaults(run=run)
+    return parser
+
+
+def _option(parser: argparse.ArgumentParser, *flags: str, help: str, **options: Any) -> None:
+    """Add an option whose help ends with its default (when it has one worth showing)."""
+    default = options.get("default")
+    if default is not None and default is not False and "(default:" not in help:
+        help = f"{help} (default: %(default)s)"
+    parser.add_argument(*flags, help=help, **options)
+
+
+def _add_demo(commands: Commands) -> None:
+    demo = _command(commands, "demo", run=_demo)
+    _option(
+        demo,
+        "--lookups",
+        type=_integer(1),
+        metavar="N",
+        help=f"price lookups to run (default: {_DEMO.lookups}; {REAL_LOOKUPS} with --real)",
+    )
+    _option(
+        demo,
+        "--concurrency",
+        type=_integer(1),
+        metavar="N",
+        help=f"lookups in flight at once (default: {_DEMO.concurrency}; "
+        f"{REAL_CONCURRENCY} with --real)",
+    )
+    _option(demo, "--real", action="store_true", help="use the real Convious API")
+    _option(
+        demo,
+        "--products",
+        default=os.environ.get("CONVIOUS_DEMO_PRODUCTS", ""),
+        help="comma-separated product references, required with --real "
+        "(default: $CONVIOUS_DEMO_PRODUCTS, else the demo catalogue)",
+    )
+    _add_rates(demo, error=_DEMO.error_rate, drop=_DEMO.drop_rate)
+    _option(
+        demo,
+        "--latency",
+        type=_latency,
+        metavar="SECONDS",
+        default=_DEMO.latency,
+        help="seconds the sandbox adds to each request",
+    )
+    _option(demo, "--no-revoke", action="store_true", help="do not revoke tokens halfway")
+    _option(demo, "--seed", type=int, default=_DEMO.seed, help="seed of the lookup plan")
+    _option(demo, "-v", "--verbose", action="store_true", help="log every HTTP attempt")
+
+
+def _add_events(commands: Commands) -> None:
+    events = _command(commands, "events")
+    actions = events.add_subparsers(dest="action", required=True, metavar="ACTION", help="one of:")
+    validate = _command(actions, "validate", run=_validate)
+    validate.add_argument("file", type=_input_file, help="the JSON Lines file of events")
+    publish = _command(actions, "publish", run=_publish)
+    publish.add_argument("file", type=_input_file, help="the JSON Lines file of events")
+    _option(publish, "--sandbox", action="store_true", help="publish to an embedded sandbox")
+    _option(
+        publish,
+        "--failed",
+        type=_output_file,
+        help="where failed events are written (default: FILE.failed.jsonl)",
+    )
+    _option(
+        publish,
+        "--batch-size",
+        type=_integer(1, MAX_BATCH_SIZE),
+        metavar="N",
+        default=DEFAULT_MAX_BATCH_SIZE,
+        help="events per request at most",
+    )
+    _option(
+        publish,
+        "--linger",
+        type=_number(MAX_LINGER),
+        metavar="SECONDS",
+        default=DEFAULT_LINGER,
+        help="seconds a batch waits to fill",
+    )
+    _option(
+        publish,
+        "--close-timeout",
+        type=_number(MAX_CLOSE_TIMEOUT),
+        metavar="SECONDS",
+        default=DEFAULT_CLOSE_TIMEOUT,
+        help="seconds to keep retrying undelivered events after the last line",
+    )
+
+
+def _add_sandbox(commands: Commands) -> None:
+    sandbox = _command(commands, "sandbox", run=_sandbox)
+    _option(sandbox, "--host", type=_host, default="127.0.0.1", help="address to listen on")
+    _option(
+        sandbox,
+        "--port",
+        type=_integer(0, MAX_PORT),
+        default=8080,
+        help="TCP port, 0 for any free one",
+    )
+    _option(sandbox, "--empty", action="store_true", help="start with no products")
+    _option(
+        sandbox,
+        "--expires-in",
+        type=_integer(1),
+        metavar="SECONDS",
+        help="token lifetime in seconds (default: tokens never expire)",
+    )
+    _option(
+        sandbox,
+        "--latency",
+        type=_latency,
+        metavar="SECONDS",
+        default=0.0,
+        help="seconds added to each request",
+    )
+    _add_rates(sandbox, error=0.0, drop=0.0, throttle=0.0)
+    _option(
+        sandbox,
         "--rate-limit",
-        type=int,
-        default=None,
+        type=_integer(1, MAX_RATE_LIMIT),
+        metavar="N",
         help="API requests per second per client; more get 429 (default: no limit)",
     )
-    return parser
+
+
+def _add_rates(parser: argparse.ArgumentParser, **defaults: float) -> None:
+    """Add ``--error-rate``, ``--drop-rate`` (and ``--throttle-rate``): shares of requests."""
+    answers = {"error": "503 answers", "drop": "dropped requests", "throttle": "429 answers"}
+    for kind, default in defaults.items():
+        help = f"share of {answers[kind]}"
+        _option(parser, f"--{kind}-rate", type=_share, metavar="SHARE", default=default, help=help)
 
 
 def _demo(args: argparse.Namespace) -> int:
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
-    lookups, concurrency = args.lookups, args.concurrency
+    lookups, concurrency = (REAL_LOOKUPS, REAL_CONCURRENCY) if args.real else (None, None)
     options = DemoOptions(
-        lookups=(50 if args.real else 3000) if lookups is None else lookups,
-        concurrency=(10 if args.real else 200) if concurrency is None else concurrency,
+        lookups=args.lookups or lookups or _DEMO.lookups,
+        concurrency=args.concurrency or concurrency or _DEMO.concurrency,
         real=args.real,
         products=tuple(p.strip() for p in args.products.split(",") if p.strip()),
         error_rate=args.error_rate,
@@ -102,23 +322,23 @@ def _demo(args: argparse.Namespace) -> int:
     return main_demo(options)
 
 
-def _events(args: argparse.Namespace) -> int:
-    if not args.file.is_file():
-        raise ValueError(f"no such file: {args.file}")
-    if args.action == "validate":
-        check = validate_file(args.file)
-        for problem in check.problems:
-            print(f"{args.file}: {problem}", file=sys.stderr)
-        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(check.counts.items())) or "none"
-        print(f"{check.total:,} valid event(s) ({kinds}); {len(check.problems)} problem(s)")
-        return 1 if check.problems else 0
-    failed = args.failed or args.file.with_name(args.file.stem + ".failed.jsonl")
-    summary, target = asyncio.run(_publish(args, failed))
+def _validate(args: argparse.Namespace) -> int:
+    check = validate_file(args.file)
+    for problem in check.problems:
+        print(f"{args.file}: {problem}", file=sys.stderr)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(check.counts.items())) or "none"
+    print(f"{check.total:,} valid event(s) ({kinds}); {len(check.problems)} problem(s)")
+    return 1 if check.problems else 0
+
+
+def _publish(args: argparse.Namespace) -> int:
+    summary, target = asyncio.run(_publish_to_target(args))
     print(format_publish(summary, target))
-    return 0 if summary.failed_path is None else 1
+    return 0 if summary.complete else 1
 
 
-async def _publish(args: argparse.Namespace, failed: Path) -> tuple[PublishSummary, str]:
+async def _publish_to_target(args: argparse.Namespace) -> tuple[PublishSummary, str]:
+    failed = args.failed or args.file.with_name(args.file.stem + ".failed.jsonl")
     async with contextlib.AsyncExitStack() as stack:
         if args.sandbox:
             from .sandbox import Sandbox
@@ -136,13 +356,14 @@ async def _publish(args: argparse.Namespace, failed: Path) -> tuple[PublishSumma
             failed_path=failed,
             max_batch_size=args.batch_size,
             linger=args.linger,
+            close_timeout=args.close_timeout,
         )
         return summary, target
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    from .sandbox import Faults, Sandbox, SandboxConfig, serve
+    from .sandbox import Faults, SandboxConfig, serve
 
     config = SandboxConfig(token_expires_in=args.expires_in)
     faults = Faults(
@@ -151,43 +372,67 @@ def _sandbox(args: argparse.Namespace) -> int:
         drop_rate=args.drop_rate,
         throttle_rate=args.throttle_rate,
     )
-
-    def ready(sandbox: Sandbox) -> None:
-        options = sandbox.client_options()
-        print(f"Convious sandbox listening on {sandbox.url}", flush=True)
-        print(
-            f"  client_id={options['client_id']} client_secret={options['client_secret']} "
-            "(sandbox-only credentials)",
-            flush=True,
-        )
-        print(f"  admin: {sandbox.url}/_sandbox/stats; Ctrl-C to stop", flush=True)
-
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
-            serve(
-                config,
-                host=args.host,
-                port=args.port,
-                faults=faults,
-                rate_limit=args.rate_limit,
-                on_ready=ready,
-            )
-        )
+    serving = serve(
+        config,
+        host=args.host,
+        port=args.port,
+        faults=faults,
+        rate_limit=args.rate_limit,
+        starter_catalogue=not args.empty,
+        on_ready=_print_banner,
+    )
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serving)
+    except OSError as exc:
+        raise CommandError(_listen_error(exc, args.host, args.port), status=1) from None
     return 0
+
+
+def _listen_error(exc: OSError, host: str, port: int) -> str:
+    """One line saying why the sandbox could not listen on ``host``:``port``."""
+    prefix = f"convious sandbox: error: cannot listen on {host}:{port}"
+    if isinstance(exc, socket.gaierror):
+        return f"{prefix}: --host {host!r} does not resolve to an address"
+    if exc.errno == errno.EADDRINUSE:
+        return f"{prefix}: the port is in use (pick another --port, or --port 0 for a free one)"
+    return f"{prefix}: {exc.strerror or exc}"
+
+
+def _print_banner(sandbox: Sandbox) -> None:
+    """Print where the sandbox listens and how to point a client at it."""
+    options, url = sandbox.client_options(), sandbox.url
+    products = ", ".join(sorted(sandbox.state.products)) or "none (--empty)"
+    client_id, secret = options["client_id"], options["client_secret"]
+    lines = [
+        f"Convious sandbox listening on {url}",
+        f"  products: {products}",
+        f"  sandbox-only credentials: client_id={client_id} client_secret={secret}",
+        "  point ConviousClient.from_env() at it:",
+        f"    export CONVIOUS_CLIENT_ID={client_id} CONVIOUS_CLIENT_SECRET={secret}",
+        f"    export CONVIOUS_IDENTITY_URL={url} CONVIOUS_INVENTORY_URL={url} "
+        f"CONVIOUS_PRICER_URL={url}",
+        f"  or pass identity_url={url!r}, inventory_url={url!r}, pricer_url={url!r}",
+        f"  admin: {url}/_sandbox/stats; Ctrl-C to stop",
+    ]
+    print("\n".join(lines), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``convious`` console script."""
-    args = _parser().parse_args(argv)
     try:
-        if args.command == "demo":
-            return _demo(args)
-        if args.command == "events":
-            return _events(args)
-        return _sandbox(args)
+        args = _parser().parse_args(argv)
+        status: int = args.run(args)
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return exc.status
     except ValueError as exc:
         print(f"convious: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file that cannot be read or written
+        print(f"convious: error: {exc}", file=sys.stderr)
+        return 1
+    return status
 
 
 if __name__ == "__main__":  # pragma: no cover

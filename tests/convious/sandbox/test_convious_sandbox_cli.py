@@ -27,4 +27,4 @@ def test_an_invalid_rate_limit_is_refused_before_serving(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["sandbox", "--port", "0", "--rate-limit", "0"]) == 2
-    assert "rate_limit" in capsys.readouterr().err
+    assert "argument --rate-limit: must be an integer from 1 to 100000" in capsys.readouterr().err
