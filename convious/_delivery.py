@@ -3,7 +3,8 @@
 :class:`Sender` posts a batch through a plain ``post(body)`` callable that never retries
 (``client.inventory`` passes a copy of the client's pipeline with retries off, 429s
 included), and decides every retry itself with :func:`retry_delay`. So one failed POST
-is one decision: N injected 503s are N+1 POSTs, and a ``Retry-After`` is waited once.
+is one decision: N injected 503s are N+1 POSTs, and a 429's ``Retry-After`` is waited
+once.
 A batch is never given up on: the batcher has accepted its events, so it retries for as
 long as it runs; only a closed client (or, once ``close()`` has begun, an unexpected
 error) ends a lane's delivery, and ``close()`` hands those events back. A batch the API
@@ -47,7 +48,8 @@ def retry_delay(policy: RetryPolicy, error: BaseException, *, attempt: int, rand
 
     The policy decides, as for any request that is safe to repeat (``delay_after_status``,
     which hands a 429 to ``delay_after_throttle``, or ``delay_after_error``): the
-    server's ``Retry-After`` when it sent one, else the capped exponential backoff. Where
+    server's ``Retry-After`` when the error carries it (``retry_after``: today only
+    ``RateLimitError`` does), else the capped exponential backoff. Where
     the policy would end a single call (``max_retries`` spent, a status or error it does
     not retry, a ``Retry-After`` above ``max_retry_after``, the 429 budget spent), a batch
     is not dropped: it waits the server's ``Retry-After`` capped at ``max_retry_after``,
@@ -59,7 +61,7 @@ def retry_delay(policy: RetryPolicy, error: BaseException, *, attempt: int, rand
     """
     asked = getattr(error, "retry_after", None) if isinstance(error, APIStatusError) else None
     delay: float | None = None
-    if isinstance(error, APIStatusError):
+    if isinstance(error, APIStatusError):  # the policy reads the wait from headers
         headers = {} if asked is None else {"retry-after-ms": repr(asked * 1000)}
         delay = policy.delay_after_status(
             error.status, headers, attempt=attempt, idempotent=True, now=0.0, rand=rand
