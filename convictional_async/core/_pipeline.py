@@ -151,6 +151,9 @@ class Pipeline:
         """Refuses calls once the client is closed and ends those in flight (optional)."""
         self._deadline = transport.timeout.deadline  # read once: Timeout is frozen
         self._extra: Mapping[str, str] = {}
+        self._last_merged: tuple[
+            Mapping[str, str] | None, Mapping[str, str] | None, Mapping[str, str]
+        ] = (None, None, {})
         self._merged: dict[
             tuple[int, int],
             tuple[Mapping[str, str], Mapping[str, str] | None, Mapping[str, str]],
@@ -198,6 +201,7 @@ class Pipeline:
             clone.retry = attrs.evolve(self.retry, max_retries=max_retries)
         clone._extra = extra
         clone._merged = {}
+        clone._last_merged = (None, None, {})
         clone._ready_callback = clone._ready
         return clone
 
@@ -247,12 +251,14 @@ class Pipeline:
         ``deadline`` (seconds; default: the transport's ``timeout.deadline``) bounds the
         whole call, waits and retries included.
         """
+        # The loop is looked up once per call and handed on: on Linux each lookup (also
+        # inside a bare current_task()) is a getpid() system call.
+        loop = asyncio.get_running_loop()
+        task = current_task(loop)
         guard = self.guard
-        task = None
         if guard is not None:  # inline, not a wrapper: no extra coroutine per call
             if guard.closed:
                 raise guard.refused()
-            task = current_task()
             guard.calls.add(task)
         try:
             metrics = self.metrics
@@ -261,7 +267,6 @@ class Pipeline:
             limiter = self.rate_limiter
             ready = self._ready_callback if limiter is not None else None
             seconds = self._deadline if deadline is DEFAULT else deadline
-            loop = asyncio.get_running_loop()
             started = loop.time()
             expires = None if seconds is None else started + seconds
             attempt = 0
@@ -284,7 +289,14 @@ class Pipeline:
                     started = loop.time()
                 try:
                     response = await self.transport.send(
-                        method, url, request_headers, body, deadline=expires, ready=ready, loop=loop
+                        method,
+                        url,
+                        request_headers,
+                        body,
+                        deadline=expires,
+                        ready=ready,
+                        loop=loop,
+                        task=task,
                     )
                 except DeadlineExceeded:
                     self._log(method, url, "deadline passed", started, attempt, None, None)
@@ -430,14 +442,18 @@ class Pipeline:
     ) -> Mapping[str, str]:
         """``headers`` plus the extra headers and the credential, reusing the merged mapping
         for a pair seen before (the transport prepares each mapping once)."""
+        last = self._last_merged
+        if last[0] is headers and last[1] is credential:  # the usual case: one API, one token
+            return last[2]
         key = (id(headers), id(credential))
         entry = self._merged.get(key)
         if entry is not None and entry[0] is headers and entry[1] is credential:
+            self._last_merged = entry
             return entry[2]
         merged = {**headers, **self._extra, **(credential or {})}
         if len(self._merged) >= 32:
             self._merged.clear()
-        self._merged[key] = (headers, credential, merged)
+        self._merged[key] = self._last_merged = (headers, credential, merged)
         return merged
 
     def _log(

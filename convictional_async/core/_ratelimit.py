@@ -56,10 +56,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 import attrs
+from multidict import istr
 
 from ._retry import resume_jitter, retry_after_seconds
 
 logger = logging.getLogger("convictional_async.ratelimit")
+# Case-insensitive keys made once: a response's headers are searched for them every time.
+_REMAINING = istr("X-RateLimit-Remaining")
+_RATE_LIMIT_LIMIT = istr("X-Rate-Limit-Limit")
+_RATELIMIT_LIMIT = istr("X-RateLimit-Limit")
 
 DEFAULT_MARGIN = 0.04
 """How much wider than ``period / max_requests`` the spacing between requests is."""
@@ -477,9 +482,9 @@ class LocalRateLimiter:
         if (  # the hot path: a plain response (spelled out: no generator per response);
             # Retry-After only pauses with a 429, so other replies need not be searched for it
             status != 429
-            and "X-RateLimit-Remaining" not in headers
-            and "X-Rate-Limit-Limit" not in headers
-            and "X-RateLimit-Limit" not in headers
+            and _REMAINING not in headers
+            and _RATE_LIMIT_LIMIT not in headers
+            and _RATELIMIT_LIMIT not in headers
         ):
             if 200 <= status < 300:
                 learner = self._learner

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 import attrs
-from multidict import CIMultiDict
+from multidict import CIMultiDict, istr
 from yarl import URL
 
 from ._errors import (
@@ -35,6 +35,7 @@ T = TypeVar("T")
 
 DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 """The default cap on a successful response body, after decompression (16 MiB)."""
+_CONTENT_ENCODING = istr("Content-Encoding")
 ERROR_BODY_BYTES = 64 * 1024
 """How much of an error response's body is read (the rest is left unread)."""
 
@@ -209,12 +210,11 @@ class _Timers:
     the earliest registered limit is reached, then re-arms for the next one.
     """
 
-    __slots__ = ("_due", "_entered", "_expired", "_handle", "_loop", "_next")
+    __slots__ = ("_due", "_expired", "_handle", "_loop", "_next")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._due: dict[asyncio.Task[Any], float] = {}
-        self._entered: dict[asyncio.Task[Any], int] = {}  # cancel requests already pending
         self._expired: set[asyncio.Task[Any]] = set()
         self._handle: asyncio.TimerHandle | None = None
         self._next = math.inf
@@ -222,9 +222,6 @@ class _Timers:
     def add(self, task: asyncio.Task[Any], when: float) -> None:
         """Cancel ``task`` at ``when`` (loop time) unless :meth:`discard` comes first."""
         self._due[task] = when
-        pending = task.cancelling()
-        if pending:
-            self._entered[task] = pending
         if when < self._next:
             if self._handle is not None:
                 self._handle.cancel()
@@ -234,8 +231,6 @@ class _Timers:
     def discard(self, task: asyncio.Task[Any]) -> None:
         """``task``'s attempt is over."""
         del self._due[task]
-        if self._entered:
-            self._entered.pop(task, None)
 
     def timed_out(self, task: asyncio.Task[Any]) -> bool:
         """Whether ``task``'s ``CancelledError`` came from its time limit alone (then it is
@@ -243,7 +238,7 @@ class _Timers:
         if task not in self._expired:
             return False
         self._expired.discard(task)
-        return task.uncancel() <= self._entered.get(task, 0)
+        return task.uncancel() == 0
 
     def _fire(self) -> None:
         self._handle = None
@@ -251,7 +246,8 @@ class _Timers:
         upcoming = math.inf
         for task, when in self._due.items():
             if when <= now:
-                if task not in self._expired and not task.done():
+                # A task already being cancelled (its caller asked) is left to that.
+                if task not in self._expired and not task.done() and not task.cancelling():
                     self._expired.add(task)
                     task.cancel()
             elif when < upcoming:
@@ -406,6 +402,7 @@ class Transport:
         deadline: float | None = None,
         ready: Callable[[], Awaitable[None] | None] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        task: asyncio.Task[Any] | None = None,
     ) -> Response:
         """Send one request and read the response (capped; see ``max_response_bytes``).
 
@@ -413,13 +410,16 @@ class Transport:
         attempt itself. ``ready``, if given, is called once a connection slot is held,
         right before sending; an awaitable it returns (a rate limiter's slot) is awaited
         first, so a request paced by it leaves at its slot, not when a pool slot frees.
-        ``loop`` is the running loop, if the caller has it at hand. ``headers`` must not
+        ``loop`` is the running loop and ``task`` the current task, if the caller has them
+        at hand (each lookup is a system call on Linux). ``headers`` must not
         be changed after it was passed in: its prepared form is cached (pass a new mapping
         instead).
         """
         if loop is None:
             loop = asyncio.get_running_loop()
-        session = self._session_for(loop)
+        session = self._session
+        if session is None or self._loop is not loop:
+            session = self._session_for(loop)
         gate = self._gate
         if gate is not None and (wait := gate.enter()) is not None:
             await until_deadline(wait, deadline, method, url)
@@ -434,11 +434,11 @@ class Transport:
                     raise deadline_error(method, url, sent=False)
                 ends = deadline
             timers = self._timers
-            task = None
+            timed = None
             if ends is not None and timers is not None:
-                task = current_task()
-                if task is not None:
-                    timers.add(task, ends)
+                timed = task or current_task(loop)
+                if timed is not None:
+                    timers.add(timed, ends)
             try:
                 try:
                     # Awaited, not entered: aiohttp's context manager costs four coroutines
@@ -458,7 +458,7 @@ class Transport:
                             if (
                                 length is not None
                                 and length <= self.max_response_bytes
-                                and "Content-Encoding" not in response.headers
+                                and _CONTENT_ENCODING not in response.headers
                             ):
                                 payload = await response.read()
                             else:
@@ -473,12 +473,12 @@ class Transport:
                     finally:
                         response.release()
                 except asyncio.CancelledError:
-                    if task is not None and timers.timed_out(task):  # type: ignore[union-attr]
+                    if timed is not None and timers.timed_out(timed):  # type: ignore[union-attr]
                         raise TimeoutError from None
                     raise
                 finally:
-                    if task is not None:
-                        timers.discard(task)  # type: ignore[union-attr]
+                    if timed is not None:
+                        timers.discard(timed)  # type: ignore[union-attr]
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 if (
                     deadline is not None

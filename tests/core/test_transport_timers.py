@@ -80,8 +80,8 @@ async def test_a_caller_cancelling_a_timed_attempt_gets_its_cancellation(slow_ur
         await transport.aclose()
 
 
-@pytest.mark.parametrize("also_cancelled", [False, True])
-async def test_a_cancellation_asked_for_as_the_limit_fires_still_wins(also_cancelled):
+@pytest.mark.parametrize("cancelled", [None, "before", "after"])
+async def test_a_cancellation_asked_for_as_the_limit_fires_still_wins(cancelled):
     loop = asyncio.get_running_loop()
     timers = _Timers(loop)
     outcome: list[str] = []
@@ -101,12 +101,14 @@ async def test_a_cancellation_asked_for_as_the_limit_fires_still_wins(also_cance
     task = asyncio.ensure_future(attempt())
     await asyncio.sleep(0)
     timers._due[task] = loop.time()  # its limit is reached now
-    timers._fire()
-    if also_cancelled:
+    if cancelled == "before":
         task.cancel()  # the caller's own cancellation, in the same loop iteration
+    timers._fire()
+    if cancelled == "after":
+        task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert outcome == ["cancelled" if also_cancelled else "timeout"]
+    assert outcome == ["cancelled" if cancelled else "timeout"]
     assert not timers._due
     timers.close()
 
