@@ -164,8 +164,9 @@ class Router:
 class ResponderProtocol(asyncio.Protocol):
     """One keep-alive connection: parse, answer in order, close when asked."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, latency: float = 0.0) -> None:
         self._router = router
+        self._latency = latency
         self._parser = RequestParser()
         self._transport: asyncio.Transport | None = None
 
@@ -190,10 +191,22 @@ class ResponderProtocol(asyncio.Protocol):
         if not requests:
             return
         if len(requests) == 1:
-            transport.write(router.respond(requests[0]))
+            answer = router.respond(requests[0])
         else:
-            transport.write(b"".join(router.respond(request) for request in requests))
-        if not requests[-1].keep_alive:
+            answer = b"".join(router.respond(request) for request in requests)
+        if self._latency:  # a slow backend: answer later (one request at a time per connection)
+            asyncio.get_running_loop().call_later(
+                self._latency, self._send, answer, requests[-1].keep_alive
+            )
+        else:
+            self._send(answer, requests[-1].keep_alive)
+
+    def _send(self, answer: bytes, keep_alive: bool) -> None:
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        transport.write(answer)
+        if not keep_alive:
             transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -217,13 +230,15 @@ def benchmark_cpus() -> tuple[int, int] | None:
     return allowed[0], allowed[1]
 
 
-async def _serve(pricing_body: bytes) -> None:
+async def _serve(pricing_body: bytes, latency: float) -> None:
     loop = asyncio.get_running_loop()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     router = Router(pricing_body)
-    server = await loop.create_server(lambda: ResponderProtocol(router), sock=sock, backlog=BACKLOG)
+    server = await loop.create_server(
+        lambda: ResponderProtocol(router, latency), sock=sock, backlog=BACKLOG
+    )
     stop = loop.create_future()
 
     def parent_gone() -> None:
@@ -250,7 +265,7 @@ def child_main() -> None:
     if config["cpu"] is not None:
         os.sched_setaffinity(0, {config["cpu"]})
     raise_open_file_limit()
-    asyncio.run(_serve(base64.b64decode(config["pricing_body"])))
+    asyncio.run(_serve(base64.b64decode(config["pricing_body"]), config.get("latency", 0.0)))
 
 
 class Responder:
@@ -262,9 +277,16 @@ class Responder:
     """
 
     def __init__(
-        self, *, pricing_body: bytes = b'{"prices":[]}', cpu: int | None, timeout: float = 10.0
+        self,
+        *,
+        pricing_body: bytes = b'{"prices":[]}',
+        cpu: int | None,
+        timeout: float = 10.0,
+        latency: float = 0.0,
     ) -> None:
         self.pricing_body = pricing_body
+        self.latency = latency
+        """Seconds every answer waits before it is sent (a slow backend)."""
         self.cpu = cpu
         self.port: int | None = None
         self._timeout = timeout
@@ -290,6 +312,7 @@ class Responder:
             config = {
                 "cpu": self.cpu,
                 "pricing_body": base64.b64encode(self.pricing_body).decode(),
+                "latency": self.latency,
             }
             process.stdin.write(json.dumps(config).encode() + b"\n")
             process.stdin.flush()

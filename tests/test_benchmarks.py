@@ -216,7 +216,8 @@ def pricing(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 
 def test_summary_takes_medians_and_reports_a_timed_out_client(pricing: Any) -> None:
     runs = [
-        pricing.Run("day", 4, "aiohttp", n, 100, 1.0, cpu)
+        pricing.Run("day", 4, base, n, 100, 1.0, cpu)
+        for base in ("aiohttp", "aiohttp-lean")
         for n, cpu in enumerate([0.03, 0.02, 0.04], start=1)
     ]
     runs += [
@@ -225,37 +226,62 @@ def test_summary_takes_medians_and_reports_a_timed_out_client(pricing: Any) -> N
     ]
     failures = [pricing.Failure("day", 4, "httpx", "PoolTimeout")]
 
-    summaries = pricing.summarize(runs, failures, ["aiohttp", "httpx", "sdk"])
+    summaries = pricing.summarize(runs, failures, ["aiohttp", "aiohttp-lean", "httpx", "sdk"])
 
-    assert [s.client for s in summaries] == ["aiohttp", "httpx", "sdk"]
-    aiohttp, httpx, sdk = summaries
+    assert [s.client for s in summaries] == ["aiohttp", "aiohttp-lean", "httpx", "sdk"]
+    aiohttp, _, httpx, sdk = summaries
     assert (aiohttp.cpu_us_per_request, aiohttp.cpu_us_min, aiohttp.cpu_us_max) == (
         pytest.approx(300.0),
         pytest.approx(200.0),
         pytest.approx(400.0),
     )
     assert (httpx.cpu_us_per_request, httpx.error) == (None, "PoolTimeout")
-    assert sdk.cpu_vs_aiohttp == pytest.approx(0.9)
+    assert sdk.cpu_vs == pytest.approx({"aiohttp": 0.9, "aiohttp-lean": 0.9})
     table = pricing.markdown_table(summaries).splitlines()
-    assert "| day | 4 | httpx | timed out (PoolTimeout) | - | n/a |" in table
-    assert "| day | 4 | sdk | 50 | 270.0 | 0.90 |" in table
+    assert "| day | 4 | httpx | timed out (PoolTimeout) | - | n/a | n/a |" in table
+    assert "| day | 4 | sdk | 50 | 270.0 | 0.90 | 0.90 |" in table
     assert pricing.verdicts(summaries) == [
-        "- day, C=4: SDK CPU/request = 0.90x plain aiohttp; target <= 0.95x met"
+        "- day, C=4: SDK CPU/request = 0.90x aiohttp (rounds 0.90-0.90); target <= 0.95x met",
+        "- day, C=4: SDK CPU/request = 0.90x aiohttp-lean (rounds 0.90-0.90); target <= 0.90x met",
     ]
 
 
-def test_verdict_flags_a_result_that_single_rounds_contradict(pricing: Any) -> None:
+def test_verdicts_give_the_round_range_and_each_baselines_target(pricing: Any) -> None:
     runs = [
         pricing.Run("calendar", 100, client, n, 100, 1.0, cpu)
-        for client, cpus in (("aiohttp", [0.02, 0.02, 0.02]), ("sdk", [0.018, 0.017, 0.02]))
+        for client, cpus in (
+            ("aiohttp", [0.02, 0.02, 0.02]),
+            ("aiohttp-lean", [0.019, 0.019, 0.019]),
+            ("sdk", [0.018, 0.017, 0.02]),
+        )
         for n, cpu in enumerate(cpus, start=1)
     ]
 
-    [verdict] = pricing.verdicts(pricing.summarize(runs, [], ["aiohttp", "sdk"]))
+    verdicts = pricing.verdicts(pricing.summarize(runs, [], ["aiohttp", "aiohttp-lean", "sdk"]))
 
-    assert verdict == (
-        "- calendar, C=100: SDK CPU/request = 0.90x plain aiohttp; target <= 0.95x met "
-        "(single rounds ranged 0.85x-1.00x: within the noise)"
+    assert verdicts == [
+        "- calendar, C=100: SDK CPU/request = 0.90x aiohttp (rounds 0.85-1.00); "
+        "target <= 0.95x met",
+        "- calendar, C=100: SDK CPU/request = 0.95x aiohttp-lean (rounds 0.89-1.05); "
+        "target <= 0.90x MISSED",
+    ]
+
+
+def test_a_slow_responder_adds_a_throughput_verdict_against_the_lean_client(
+    pricing: Any,
+) -> None:
+    runs = [
+        pricing.Run("day", 100, client, 1, 1000, wall, 0.05)
+        for client, wall in (("aiohttp", 1.0), ("aiohttp-lean", 1.0), ("sdk", 1.1))
+    ]
+
+    verdicts = pricing.verdicts(
+        pricing.summarize(runs, [], ["aiohttp", "aiohttp-lean", "sdk"]), latency=0.1
+    )
+
+    assert verdicts[-1] == (
+        "- day, C=100: responder latency 100 ms: SDK throughput = 0.91x aiohttp-lean; "
+        "target >= 0.95x MISSED"
     )
 
 
@@ -270,8 +296,8 @@ def test_ratio_is_the_median_of_same_round_ratios_so_drift_cancels(pricing: Any)
 
     sdk = pricing.summarize(runs, [], ["aiohttp", "sdk"])[1]
 
-    assert sdk.round_ratios == pytest.approx((2.0, 0.9, 0.95))
-    assert sdk.cpu_vs_aiohttp == pytest.approx(0.95)  # medians alone would say 1.33
+    assert sdk.round_ratios["aiohttp"] == pytest.approx((2.0, 0.9, 0.95))
+    assert sdk.cpu_vs["aiohttp"] == pytest.approx(0.95)  # medians alone would say 1.33
     assert sdk.cpu_us_per_request == pytest.approx(400.0)
 
 
@@ -299,21 +325,31 @@ def test_pricing_benchmark_prints_the_table(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
-    assert "| scenario | C | client | req/s | CPU µs/req | CPU vs aiohttp |" in lines
+    assert (
+        "| scenario | C | client | req/s | CPU µs/req | CPU vs aiohttp | CPU vs lean aiohttp |"
+        in lines
+    )
     rows = [line.split("|")[1:-1] for line in lines if line.startswith("| day |")]
-    assert [cells[2].strip() for cells in rows] == ["aiohttp", "httpx", "sdk", "sdk-paced"]
-    assert [cells[1].strip() for cells in rows] == ["4", "4", "4", "4"]
-    assert rows[0][5].strip() == "1.00"
+    assert [cells[2].strip() for cells in rows] == [
+        "aiohttp",
+        "aiohttp-lean",
+        "httpx",
+        "sdk",
+        "sdk-paced",
+    ]
+    assert [cells[1].strip() for cells in rows] == ["4"] * 5
+    assert (rows[0][5].strip(), rows[1][6].strip()) == ("1.00", "1.00")
     for cells in rows:
-        float(cells[5])  # every row has a ratio
+        float(cells[5]), float(cells[6])  # every row has both ratios
     assert any(line.startswith("- day, C=4: SDK CPU/request") for line in lines)
     assert "distinct cookieId" in completed.stdout
     assert "Traceback" not in completed.stderr
     assert "Unclosed" not in completed.stderr
     document = json.loads(results.read_text())
-    assert len(document["runs"]) == 4
+    assert len(document["runs"]) == 5
     assert {median["client"] for median in document["medians"]} == {
         "aiohttp",
+        "aiohttp-lean",
         "httpx",
         "sdk",
         "sdk-paced",
@@ -356,7 +392,9 @@ def test_callgrind_counts_grow_with_the_work_done_and_failures_carry_the_exit_st
     assert (failed.value.returncode, failed.value.output) == (3, "gave up\n")
 
 
-def test_counts_are_differences_compared_with_aiohttp_by_both_figures(pricing: Any) -> None:
+def test_counts_are_differences_compared_with_each_baseline_by_both_figures(
+    pricing: Any,
+) -> None:
     def counts(instructions: int, misses: int) -> Any:
         return callgrind_module.Counts(instructions, misses, 0)
 
@@ -365,6 +403,7 @@ def test_counts_are_differences_compared_with_aiohttp_by_both_figures(pricing: A
 
     results = [
         count(4, "aiohttp", counts(2_000_000_000, 0), counts(2_400_000_000, 10_000_000)),
+        count(4, "aiohttp-lean", counts(2_000_000_000, 0), counts(2_380_000_000, 10_000_000)),
         count(4, "sdk", counts(1_900_000_000, 0), counts(2_260_000_000, 12_000_000)),
         pricing.Failure("day", 4, "httpx", "PoolTimeout"),
         count(9, "sdk", counts(1_000, 0), counts(2_000, 0)),
@@ -372,19 +411,59 @@ def test_counts_are_differences_compared_with_aiohttp_by_both_figures(pricing: A
 
     aiohttp = results[0]
     assert (aiohttp.instructions, aiohttp.cycles) == (800_000, 1_000_000)
-    assert pricing.count_ratios(results, results[1]) == pytest.approx((0.9, 0.96))
+    assert pricing.count_ratios(results, results[2])["aiohttp"] == pytest.approx((0.9, 0.96))
     assert pricing.instruction_table(results).splitlines()[2:] == [
-        "| day | 4 | aiohttp | 800,000 | 1.00 | 1,000,000 | 1.00 |",
-        "| day | 4 | sdk | 720,000 | 0.90 | 960,000 | 0.96 |",
-        "| day | 4 | httpx | timed out (PoolTimeout) | n/a | - | n/a |",
-        "| day | 9 | sdk | 2 | n/a | 2 | n/a |",
+        "| day | 4 | aiohttp | 800,000 | 1,000,000 | 1.00 / 1.00 | 1.05 / 1.04 |",
+        "| day | 4 | aiohttp-lean | 760,000 | 960,000 | 0.95 / 0.96 | 1.00 / 1.00 |",
+        "| day | 4 | sdk | 720,000 | 960,000 | 0.90 / 0.96 | 0.95 / 1.00 |",
+        "| day | 4 | httpx | timed out (PoolTimeout) | - | n/a | n/a |",
+        "| day | 9 | sdk | 2 | 2 | n/a | n/a |",
     ]
     # Fewer instructions alone is not enough: the cycle estimate misses the target.
     assert pricing.instruction_verdicts(results) == [
-        "- day, C=4: SDK instructions/request = 0.90x plain aiohttp, estimated "
+        "- day, C=4: SDK instructions/request = 0.90x aiohttp, estimated "
         "cycles/request = 0.96x; target <= 0.95x MISSED",
-        "- day, C=9: no SDK and plain aiohttp counts to compare; no verdict",
+        "- day, C=4: SDK instructions/request = 0.95x aiohttp-lean, estimated "
+        "cycles/request = 1.00x; target <= 0.90x MISSED",
+        "- day, C=9: no SDK and aiohttp counts to compare; no verdict",
+        "- day, C=9: no SDK and aiohttp-lean counts to compare; no verdict",
     ]
+
+
+def test_memory_mode_reports_peak_rss_against_the_lean_client(tmp_path: Path) -> None:
+    results = tmp_path / "memory.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "pricing.py"),
+            "--measure",
+            "memory",
+            "--requests",
+            "200",
+            "--concurrency",
+            "20",
+            "--scenario",
+            "day",
+            "--clients",
+            "aiohttp-lean",
+            "sdk",
+            "--json",
+            str(results),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    rows = [line.split("|")[1:-1] for line in completed.stdout.splitlines() if "| day |" in line]
+    assert [cells[2].strip() for cells in rows] == ["aiohttp-lean", "sdk"]
+    assert rows[0][5].strip() == "1.00"
+    assert any(
+        line.startswith("- day, C=20: SDK peak RSS = ") for line in completed.stdout.splitlines()
+    )
+    peaks = [entry["peak_kib"] for entry in json.loads(results.read_text())["memory"]]
+    assert all(peak > 10_000 for peak in peaks)  # a Python process with aiohttp loaded
 
 
 def test_counted_child_runs_its_lookups_natively_and_checks_the_prices(
