@@ -35,7 +35,7 @@ from ._errors import (
 )
 from ._metrics import ClientMetrics
 from ._pagination import Page, PageCursor, first_page, iter_items, iter_pages, next_page
-from ._pipeline import ErrorFactory, Pipeline, status_error
+from ._pipeline import Pipeline
 from ._ratelimit import (
     LocalRateLimiter,
     RateLearner,
@@ -64,6 +64,7 @@ from ._serialization import (
     structure_response,
     to_camel,
 )
+from ._status_errors import ErrorFactory, status_error
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout, Transport, translate_error
 
 decode_response = decode_model  # until tests/core/test_serialization.py imports decode_model

@@ -139,7 +139,15 @@ class _ResponseError(SDKError):
 
 
 class APIStatusError(_ResponseError):
-    """The server answered with a non-2xx status."""
+    """The server answered with a non-2xx status.
+
+    ``retry_after`` is how long the server asked to wait before trying again
+    (``Retry-After``; a 429 or a 503 usually says), or ``None``.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
 
 
 class BadRequestError(APIStatusError):
@@ -168,10 +176,6 @@ class UnprocessableEntityError(APIStatusError):
 
 class RateLimitError(APIStatusError):
     """429: too many requests; ``retry_after`` says how long the server asked to wait."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, **kwargs)
 
 
 class ServerError(APIStatusError):

@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import copy
 import enum
-import http
 import logging
 import random
 import time
 from asyncio import current_task
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol, TypeVar, overload
+from typing import Any, TypeVar, overload
 
 import attrs
 from yarl import URL
@@ -24,23 +23,19 @@ from yarl import URL
 from ._auth import Auth
 from ._client_closed import CallGuard
 from ._errors import (
-    APIStatusError,
     DeadlineExceeded,
-    RateLimitError,
     ResponseDecodeError,
     SDKError,
     TransportError,
-    status_error_class,
 )
-from ._errors import normalize_error_body as normalize
 from ._metrics import ClientMetrics
 from ._options import timeout_option
 from ._ratelimit import RateLimiter
 from ._raw import capture
 from ._redact import redact_text, redact_url
 from ._response import Response
-from ._retry import MAX_RETRIES, RetryPolicy, retry_after_seconds
-from ._serialization import parse_json
+from ._retry import MAX_RETRIES, RetryPolicy
+from ._status_errors import ErrorFactory, status_error
 from ._transport import Transport, until_deadline
 
 _core_logger = logging.getLogger("convictional_async")
@@ -54,48 +49,6 @@ class _Default(enum.Enum):
 
 DEFAULT = _Default.DEFAULT
 """Sentinel: "not given", where ``None`` means "no limit"."""
-
-
-class ErrorFactory(Protocol):
-    """Builds the typed error for a non-2xx response (an API may have its own classes)."""
-
-    def __call__(self, response: Response, *, secrets: tuple[str, ...] = ()) -> APIStatusError:
-        """The error for ``response``, with every one of ``secrets`` scrubbed from it."""
-
-
-def status_error(
-    response: Response,
-    *,
-    secrets: tuple[str, ...] = (),
-    classes: Callable[[int], type[APIStatusError]] = status_error_class,
-    **extra: Any,
-) -> APIStatusError:
-    """The typed error for a non-2xx response, with any known secret scrubbed from it."""
-    status = response.status
-    text = redact_text(response.text, secrets) if secrets else response.text
-    errors = normalize(parse_json(response.body))
-    if secrets:
-        errors = {
-            redact_text(k, secrets): [redact_text(m, secrets) for m in v] for k, v in errors.items()
-        }
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown Status"
-    cls = classes(status)
-    common = {
-        "status": status,
-        "request_id": response.request_id,
-        "method": response.method,
-        "url": response.url,
-        "errors": errors,
-        "body": text,
-        **extra,
-    }
-    if issubclass(cls, RateLimitError):
-        retry_after = retry_after_seconds(response.headers, now=time.time())
-        return cls(f"HTTP {status} {phrase}", retry_after=retry_after, **common)
-    return cls(f"HTTP {status} {phrase}", **common)
 
 
 def _header_map(headers: object) -> dict[str, str]:

@@ -147,12 +147,6 @@ async def test_a_deeply_nested_503_body_does_not_stop_the_batcher():
     assert len(events.received) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a 503's Retry-After reaches the batcher only once the core gives every "
-    "APIStatusError its retry_after (today only RateLimitError has one)",
-)
 async def test_a_503s_retry_after_is_honoured_by_the_batcher():
     events = ScriptedEvents(web.Response(status=503, headers={"Retry-After": "5"}))
     waits: list[float] = []

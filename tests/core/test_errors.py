@@ -112,6 +112,13 @@ def test_rate_limit_error_reads_retry_after():
     assert error.retry_after == 12.0
 
 
+def test_every_status_error_reads_retry_after():
+    unavailable = status_error(response(503, b"", {"Retry-After": "7"}))
+    assert isinstance(unavailable, ServerError)
+    assert unavailable.retry_after == 7.0
+    assert status_error(response(500, b"")).retry_after is None
+
+
 def test_secrets_are_scrubbed_from_status_errors():
     body = b'{"error": "token s3cr3t-token-value is revoked"}'
     error = status_error(response(401, body), secrets=("s3cr3t-token-value",))
