@@ -257,11 +257,6 @@ class ClientCredentialsAuth:
     def __repr__(self) -> str:
         return f"ClientCredentialsAuth(client_id={self.client_id!r}, token_url='{self._token_url}')"
 
-    @property
-    def has_token(self) -> bool:
-        """Whether a token is cached now."""
-        return self._headers is not None
-
     def current(self) -> Mapping[str, str] | None:
         """The cached token's header if it is not due for renewal, else ``None``."""
         headers = self._headers

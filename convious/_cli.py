@@ -24,8 +24,9 @@ from convictional_async.core._validate import integer, non_negative_number
 from convictional_async.core.sandbox import MAX_LATENCY, MAX_RATE_LIMIT
 
 from ._batcher import DEFAULT_CLOSE_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BATCH_SIZE
-from ._client import MAX_BATCH_SIZE, ConviousClient
+from ._client import ConviousClient
 from ._demo import REAL_CONCURRENCY, REAL_LOOKUPS, DemoOptions, main_demo
+from ._lanes import MAX_BATCH_SIZE
 from ._publish import PublishSummary, format_publish, publish_file, validate_file
 
 if TYPE_CHECKING:

@@ -27,13 +27,15 @@ from convictional_async.core import (
 )
 from convictional_async.core._client_closed import CallGuard
 from convictional_async.core._options import base_url as base_url_option
-from convictional_async.core._options import check_integer, timeout_option, user_agent
+from convictional_async.core._options import timeout_option, user_agent
 from convictional_async.core._pipeline import DEFAULT, _Default
 from convictional_async.core._raw import RawResponse, call_and_response
+from convictional_async.core._validate import positive_int
 
 from ._auth import DEFAULT_LEEWAY, MAX_TOKEN_LIFETIME, ClientCredentialsAuth
 from ._batcher import DEFAULT_MAX_BATCH_SIZE
 from ._inventory import InventoryAPI
+from ._lanes import check_batch_size
 from ._pricing import PricingAPI
 
 P = ParamSpec("P")
@@ -50,8 +52,6 @@ MAX_CONNECTIONS = 10_000
 """The largest ``max_connections`` accepted."""
 MAX_RESPONSE_BYTES = 2**30
 """The largest ``max_response_bytes`` accepted (1 GiB)."""
-MAX_BATCH_SIZE = 100_000
-"""The largest ``max_batch_size`` accepted."""
 MAX_CREDENTIAL_LENGTH = 4096
 """The longest ``client_id`` or ``client_secret`` accepted, in characters."""
 _API_VERSION = re.compile(r"[\x21-\x7e]{1,64}")
@@ -141,9 +141,9 @@ class ConviousClient:
         self.identity_url = identity
         if not isinstance(api_version, str) or not _API_VERSION.fullmatch(api_version):
             raise ValueError("api_version must be 1-64 printable ASCII characters, e.g. '1.0.0'")
-        check_integer("max_connections", max_connections, MAX_CONNECTIONS)
-        check_integer("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
-        check_integer("max_batch_size", max_batch_size, MAX_BATCH_SIZE)
+        positive_int("max_connections", max_connections, MAX_CONNECTIONS)
+        positive_int("max_response_bytes", max_response_bytes, MAX_RESPONSE_BYTES)
+        check_batch_size(max_batch_size)
         _check_leeway(token_leeway)
         if not isinstance(coalesce, bool):
             raise ValueError("coalesce must be True or False")

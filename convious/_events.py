@@ -49,7 +49,9 @@ from typing import Any
 import msgspec
 from msgspec.structs import force_setattr
 
-from ._models import brief, check_integer, check_text
+from convictional_async.core._validate import brief, integer
+
+from ._models import check_text
 from ._serialization import encode
 
 MAX_AVAILABILITY = 10**9
@@ -68,7 +70,7 @@ def _availability(value: object, *, nullable: bool) -> None:
     if value is None and nullable:
         return
     try:
-        check_integer(value, "availability", 0, MAX_AVAILABILITY)
+        integer("availability", value, 0, MAX_AVAILABILITY)
     except ValueError:
         if nullable:
             raise ValueError(

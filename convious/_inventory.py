@@ -27,9 +27,7 @@ from ._lanes import check_batch_size
 def single_attempt(pipeline: Pipeline) -> Pipeline:
     """A copy of ``pipeline`` that sends each request once: no retry, not even after a
     429, so the one retrying a batch is the :class:`EventBatcher`."""
-    once = pipeline.with_options()
-    once.retry = RetryPolicy.never()  # max_retries=0 alone would still wait out 429s
-    return once
+    return pipeline.with_options(retry=RetryPolicy.never())  # max_retries=0 would wait out 429s
 
 
 class InventoryAPI:

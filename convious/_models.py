@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import reprlib
 import zoneinfo
 from decimal import Decimal
 
 import msgspec
+
+from convictional_async.core._validate import brief, integer
 
 MAX_TEXT_LENGTH = 256
 """The longest id or name, in characters."""
@@ -43,19 +44,6 @@ MAX_TIMEZONE_LENGTH = 64
 _MAX_IP_LENGTH = 45  # the longest IPv6 text form (an IPv4-mapped address)
 
 
-def brief(value: object) -> str:
-    """A short repr of a user's value, for an error message.
-
-    >>> brief("x" * 100)
-    "'xxxxxxxxxxxx...xxxxxxxxxxxxx'"
-    >>> brief(10**100)
-    'an integer of 333 bits'
-    """
-    if isinstance(value, int) and not -(2**64) < value < 2**64:
-        return f"an integer of {value.bit_length()} bits"
-    return reprlib.repr(value)
-
-
 def check_text(value: object, what: str) -> None:
     """``ValueError`` unless ``value`` is 1 to 256 printable characters, not only spaces."""
     if not isinstance(value, str) or not value or value.isspace():
@@ -66,12 +54,6 @@ def check_text(value: object, what: str) -> None:
         raise ValueError(
             f"{what} must be printable text (no control characters), got {brief(value)}"
         )
-
-
-def check_integer(value: object, what: str, low: int, high: int) -> None:
-    """``ValueError`` unless ``value`` is an ``int`` (not a ``bool``) in ``low..high``."""
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"{what} must be an integer from {low} to {high}, got {brief(value)}")
 
 
 _known_timezones: set[str] = set()
@@ -135,7 +117,7 @@ class ProductQuantity(msgspec.Struct, frozen=True, kw_only=True, rename="camel",
 
     def __post_init__(self) -> None:
         check_text(self.product_reference, "product_reference")
-        check_integer(self.number_of_items, "number_of_items", 1, MAX_NUMBER_OF_ITEMS)
+        integer("number_of_items", self.number_of_items, 1, MAX_NUMBER_OF_ITEMS)
 
 
 class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):

@@ -9,8 +9,9 @@ from yarl import URL
 
 from convictional_async.core import Coalescer, Pipeline, Response
 from convictional_async.core._raw import capture
+from convictional_async.core._validate import brief
 
-from ._models import MAX_PRICES_PER_LOOKUP, PriceRequest, PriceResult, ProductQuantity, brief
+from ._models import MAX_PRICES_PER_LOOKUP, PriceRequest, PriceResult, ProductQuantity
 from ._serialization import decode_response, encode
 
 ProductSpec = ProductQuantity | tuple[str, int]

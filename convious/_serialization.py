@@ -1,9 +1,12 @@
-"""Convious JSON: the only convious module that encodes or decodes the wire format.
+"""Convious JSON: the one encoder of request bodies and inventory events, and the decoder
+of API responses.
 
 msgspec encodes the request structs exactly (explicit ``null``s, decimals as strings,
 ``YYYY-MM-DD`` dates, ``HH:MM:SS`` times) and decodes responses straight into the typed
 result structs. Its errors become the SDK's :class:`ResponseDecodeError` here and
-nowhere else.
+nowhere else. Inventory events read back from JSON Lines files or the spool are decoded
+by :func:`convious._events.decode_event`: that is the user's data, so a bad event is a
+``ValueError``, not a ``ResponseDecodeError``.
 """
 
 from __future__ import annotations

@@ -67,8 +67,6 @@ from ._serialization import (
 from ._status_errors import ErrorFactory, status_error
 from ._transport import DEFAULT_MAX_RESPONSE_BYTES, Timeout, Transport, translate_error
 
-decode_response = decode_model  # until tests/core/test_serialization.py imports decode_model
-
 __all__ = [
     "ALIASES",
     "DEFAULT_MAX_RESPONSE_BYTES",
@@ -121,7 +119,6 @@ __all__ = [
     "UnsetType",
     "decode_json",
     "decode_model",
-    "decode_response",
     "encode_model",
     "first_page",
     "iter_items",

@@ -11,7 +11,7 @@ import math
 from yarl import URL
 
 from ._transport import Timeout
-from ._validate import brief, positive_int
+from ._validate import brief
 
 try:
     VERSION = importlib.metadata.version("convictional-async")
@@ -39,10 +39,6 @@ def base_url(name: str, value: object) -> URL:
     if url.user or url.password or url.query_string or url.fragment:
         raise ValueError(f"{name} must not carry credentials, a query or a fragment")
     return url
-
-
-check_integer = positive_int
-""":func:`._validate.positive_int`, under the name convious/_client.py still imports."""
 
 
 def timeout_option(value: object) -> Timeout | None:

@@ -120,10 +120,12 @@ class Pipeline:
         timeout: float | _Default | None = DEFAULT,
         max_retries: int | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> Pipeline:
         """A copy that shares every component (transport, auth, limiter, metrics, close
         guard) but bounds each call by ``timeout`` seconds (``None``: no deadline), retries
-        at most ``max_retries`` times and adds ``extra_headers`` to every request.
+        at most ``max_retries`` times and adds ``extra_headers`` to every request;
+        ``retry`` replaces the whole retry policy (``max_retries``, if given, applies to it).
 
         >>> pipeline = Pipeline(Transport(), retry=RetryPolicy())
         >>> quick = pipeline.with_options(timeout=2, max_retries=0)
@@ -144,14 +146,18 @@ class Pipeline:
             raise ValueError(
                 f"max_retries must be an integer from 0 to {MAX_RETRIES}, got {max_retries!r}"
             )
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ValueError("retry must be a RetryPolicy")
         extra = dict(self._extra)
         if extra_headers is not None:
             extra.update(_header_map(extra_headers))
         clone = copy.copy(self)
         if timeout is not DEFAULT:
             clone._deadline = timeout
+        if retry is not None:
+            clone.retry = retry
         if max_retries is not None:
-            clone.retry = attrs.evolve(self.retry, max_retries=max_retries)
+            clone.retry = attrs.evolve(clone.retry, max_retries=max_retries)
         clone._extra = extra
         clone._merged = {}
         clone._last_merged = (None, None, {})

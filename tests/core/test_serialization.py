@@ -16,7 +16,7 @@ import pytest
 from convictional_async.core import (
     Response,
     ResponseDecodeError,
-    decode_response,
+    decode_model,
     encode_model,
     make_converter,
     to_camel,
@@ -129,7 +129,7 @@ def test_legacy_aliases_are_accepted_and_the_primary_name_wins():
 
 def test_decode_response_success():
     body = encode_model(make_converter(), LINE)
-    assert decode_response(make_converter(), as_response(body), Line) == LINE
+    assert decode_model(make_converter(), as_response(body), Line) == LINE
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_decode_response_success():
 )
 def test_malformed_bodies_raise_a_typed_error_with_the_request_id(body, match):
     with pytest.raises(ResponseDecodeError, match=match) as caught:
-        decode_response(make_converter(), as_response(body), Line)
+        decode_model(make_converter(), as_response(body), Line)
     assert caught.value.status == 200
     assert caught.value.request_id == "rid-7"
 
@@ -222,25 +222,25 @@ class HoldsSecret:
 def test_wrong_json_types_are_errors_never_coerced(document, problem):
     body = msgspec.json.encode(document)
     with pytest.raises(ResponseDecodeError, match=re.escape(problem)):
-        decode_response(make_converter(), as_response(body), Item)
+        decode_model(make_converter(), as_response(body), Item)
 
 
 def test_type_errors_never_echo_the_value():
     body = b'{"id": 987654321987}'
     with pytest.raises(ResponseDecodeError) as caught:
-        decode_response(make_converter(), as_response(body), Item)
+        decode_model(make_converter(), as_response(body), Item)
     assert "987654321987" not in str(caught.value).replace(caught.value.body, "")
 
 
 def test_null_for_a_list_or_an_object_decodes_as_empty():
     body = b'{"id": "a", "tags": null, "attributes": null}'
-    item = decode_response(make_converter(), as_response(body), Item)
+    item = decode_model(make_converter(), as_response(body), Item)
     assert (item.tags, item.attributes) == ((), {})
 
 
 def test_money_is_decoded_from_the_json_text_never_through_float():
     body = b'{"id": "a", "price": 12345678901234567.89, "ratio": 0.25}'
-    item = decode_response(make_converter(), as_response(body), Item)
+    item = decode_model(make_converter(), as_response(body), Item)
     assert item.price == Decimal("12345678901234567.89")
     assert item.ratio == 0.25
 
@@ -254,7 +254,7 @@ def test_money_is_decoded_from_the_json_text_never_through_float():
 )
 def test_aware_datetimes_decode_with_either_utc_suffix(wire, expected):
     body = msgspec.json.encode({"id": "a", "createdAt": wire})
-    item = decode_response(make_converter(), as_response(body), Item)
+    item = decode_model(make_converter(), as_response(body), Item)
     assert item.created_at == expected
     assert item.created_at.utcoffset() is not None
 
@@ -263,7 +263,7 @@ def test_aware_datetimes_decode_with_either_utc_suffix(wire, expected):
 def test_naive_or_malformed_datetimes_are_decode_errors(wire):
     body = msgspec.json.encode({"id": "a", "createdAt": wire})
     with pytest.raises(ResponseDecodeError, match=r"@ \$\.created_at"):
-        decode_response(make_converter(), as_response(body), Item)
+        decode_model(make_converter(), as_response(body), Item)
 
 
 def test_a_naive_datetime_is_never_sent():
@@ -333,20 +333,20 @@ def test_decode_errors_about_models_with_secrets_do_not_copy_the_body():
     converter = make_converter()
     body = b'[{"id": "u1", "apiKey": 42}]'
     with pytest.raises(ResponseDecodeError) as caught:
-        decode_response(converter, as_response(body), tuple[Secretive, ...])
+        decode_model(converter, as_response(body), tuple[Secretive, ...])
     assert caught.value.body == ""
     with pytest.raises(ResponseDecodeError) as nested:
-        decode_response(converter, as_response(b'{"owner": [{"apiKey": "k-123"}]}'), HoldsSecret)
+        decode_model(converter, as_response(b'{"owner": [{"apiKey": "k-123"}]}'), HoldsSecret)
     assert "k-123" not in str(nested.value)
     assert nested.value.body == ""
     with pytest.raises(ResponseDecodeError) as not_json:
-        decode_response(converter, as_response(b"apiKey=k-123"), Secretive)
+        decode_model(converter, as_response(b"apiKey=k-123"), Secretive)
     assert not_json.value.body == ""
 
 
 def test_decode_errors_about_ordinary_models_keep_a_body_excerpt():
     with pytest.raises(ResponseDecodeError) as caught:
-        decode_response(make_converter(), as_response(b'{"id": 5}'), Item)
+        decode_model(make_converter(), as_response(b'{"id": 5}'), Item)
     assert caught.value.body == '{"id": 5}'
 
 
