@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar
 
@@ -33,6 +34,7 @@ from .core import (
 from .core._client_closed import CallGuard
 from .core._options import base_url as base_url_option
 from .core._options import timeout_option, user_agent
+from .core._pipeline import DEFAULT, _Default
 from .core._validate import positive_int
 
 if TYPE_CHECKING:
@@ -171,17 +173,45 @@ class ConvictionalClient:
             logger=logger,
             error_factory=convictional_error,
         )
-        headers = {"Accept": accept}
+        self._headers = {"Accept": accept}
         if new_errors:
-            headers["Enable-New-Errors"] = "true"
-        requester = Requester(pipeline, self.base_url, headers)
-        self.buyer = BuyerAPI(requester, retry=retry, deadline=self._transport.timeout.deadline)
+            self._headers["Enable-New-Errors"] = "true"
+        self._attach(pipeline)
+
+    def _attach(self, pipeline: Pipeline) -> None:
+        """Build the endpoint groups on ``pipeline``."""
+        self._pipeline = pipeline
+        requester = Requester(pipeline, self.base_url, self._headers)
+        self.buyer = BuyerAPI(requester, retry=pipeline.retry, deadline=pipeline.deadline)
         """Buyer (retailer) endpoints: ``products``, ``orders``."""
         self.seller = SellerAPI(requester)
         """Seller (supplier) endpoints: ``products``, ``orders``, ``prices``."""
         self.shared = SharedAPI(requester)
         """Endpoints for every account: ``me()``, ``users``, ``partners``, ``documents``,
         ``sftp``, ``webhooks``."""
+
+    def with_options(
+        self,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        max_retries: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> ConvictionalClient:
+        """A copy of this client for some calls: ``timeout`` seconds per call (``None``: no
+        deadline), at most ``max_retries`` retries, ``extra_headers`` on every request.
+
+        The copy shares this client's session, key, rate limiter, metrics and lifecycle:
+        closing either closes both. Options not given keep this client's values::
+
+            quick = client.with_options(timeout=2, max_retries=0)
+            me = await quick.shared.me()
+        """
+        pipeline = self._pipeline.with_options(
+            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
+        )
+        clone = copy.copy(self)
+        clone._attach(pipeline)
+        return clone
 
     def __repr__(self) -> str:
         return f"ConvictionalClient(base_url='{self.base_url}', api_version={self.api_version!r})"

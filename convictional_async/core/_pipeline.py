@@ -114,6 +114,11 @@ class Pipeline:
         self._sleep = sleep
         self._rand = rand
 
+    @property
+    def deadline(self) -> float | None:
+        """The seconds a call may take, waits and retries included (``None``: no limit)."""
+        return self._deadline
+
     def with_options(
         self,
         *,

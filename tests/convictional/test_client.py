@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from convictional_stub import StubApi, dropped, json_reply, raw_reply
@@ -353,6 +354,41 @@ async def test_with_raw_response_needs_a_call_that_makes_a_request():
     with pytest.raises(ValueError, match="HTTP request"):
         await client.with_raw_response(nothing)
     await client.aclose()
+
+
+# --- per-call options ----------------------------------------------------------------------
+
+
+async def test_with_options_overrides_retries_and_headers_for_the_copy_only(stub):
+    stub.route(
+        "GET",
+        "/buyer/products/a",
+        json_reply({"error": "busy"}, 503),
+        json_reply({"error": "busy"}, 503),
+        json_reply({"data": {"id": "a"}}),
+    )
+    async with client_for(stub) as client:
+        tagged = client.with_options(max_retries=0, extra_headers={"X-Trace": "t-1"})
+        with pytest.raises(ServerError):
+            await tagged.buyer.products.get("a")
+        product = await client.buyer.products.get("a")  # the parent still retries
+        assert tagged.rate_limiter is client.rate_limiter
+    assert product.id == "a"
+    seen = stub.requests("GET", "/buyer/products/a")
+    assert [s.headers.get("X-Trace") for s in seen] == ["t-1", None, None]
+    assert all(s.headers["Authorization"] == KEY for s in seen)
+
+
+async def test_with_options_timeout_bounds_the_copys_calls(stub):
+    async def slow(request: Any) -> Any:
+        await asyncio.sleep(1)
+        return await json_reply({"data": {"id": "a"}})(request)
+
+    stub.route("GET", "/buyer/products/a", slow)
+    async with client_for(stub) as client:
+        with pytest.raises(core.DeadlineExceeded):
+            await client.with_options(timeout=0.05).buyer.products.get("a")
+        assert client.timeout.deadline == 60.0
 
 
 # --- packaging -----------------------------------------------------------------------------
