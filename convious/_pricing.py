@@ -7,34 +7,36 @@ from collections.abc import Awaitable, Iterable, Mapping
 
 from yarl import URL
 
-from convictional_async.core import Coalescer, Pipeline, Response
+from convictional_async.core import Coalescer, Pipeline
 from convictional_async.core._raw import capture
 from convictional_async.core._validate import brief
 
 from ._models import MAX_PRICES_PER_LOOKUP, PriceRequest, PriceResult, ProductQuantity
-from ._serialization import decode_response, encode
+from ._serialization import decoder, encode
 
 ProductSpec = ProductQuantity | tuple[str, int]
 """A product to price: ``ProductQuantity`` or ``(product_reference, number_of_items)``."""
 
 
-_known_products: dict[tuple[str, int], ProductQuantity] = {}
-"""Validated products by (reference, number of items): a backend prices the same few all day."""
+MAX_KNOWN_PRODUCTS = 4096
+"""How many validated products a :class:`PricingAPI` remembers (then it starts afresh)."""
 
 
-def _product(spec: object) -> ProductQuantity:
+def _product(spec: object, known: dict[tuple[str, int], ProductQuantity]) -> ProductQuantity:
+    """``spec`` as a validated product; ``known`` holds those built before (a backend
+    prices the same few all day), at most :data:`MAX_KNOWN_PRODUCTS`."""
     if isinstance(spec, ProductQuantity):
         return spec
     if isinstance(spec, tuple) and len(spec) == 2:
         reference, count = spec
         if type(reference) is not str or type(count) is not int:  # validation explains
             return ProductQuantity(product_reference=reference, number_of_items=count)
-        product = _known_products.get(spec)
+        product = known.get(spec)
         if product is None:
             product = ProductQuantity(product_reference=reference, number_of_items=count)
-            if len(_known_products) >= 4096:
-                _known_products.clear()
-            _known_products[spec] = product
+            if len(known) >= MAX_KNOWN_PRODUCTS:
+                known.clear()
+            known[spec] = product
         return product
     raise ValueError(
         f"each product must be a ProductQuantity or a (reference, number_of_items) pair, "
@@ -51,8 +53,14 @@ def price_request(
     products: Iterable[ProductSpec],
     times: Iterable[dt.time] | None = None,
     ip: str | None = None,
+    known: dict[tuple[str, int], ProductQuantity] | None = None,
 ) -> PriceRequest:
-    """Build and validate a lookup; raises ``ValueError`` for anything the API would reject."""
+    """Build and validate a lookup; raises ``ValueError`` for anything the API would reject.
+
+    ``known``: products validated before, reused (a :class:`PricingAPI` keeps its own).
+    """
+    if known is None:
+        known = {}
     # Exact tuple/list first: the abstract Iterable check is slow, and this is the hot path.
     kind = type(products)
     if (
@@ -81,7 +89,7 @@ def price_request(
         date_from=date_from,
         date_to=date_to,
         timezone=timezone,
-        products=tuple([_product(spec) for spec in products]),
+        products=tuple([_product(spec, known) for spec in products]),
         times=times,
     )
 
@@ -107,6 +115,7 @@ class PricingAPI:
         self._coalescer: Coalescer[PriceResult] | None = (
             Coalescer(pipeline.metrics) if coalesce else None
         )
+        self._known_products: dict[tuple[str, int], ProductQuantity] = {}
 
     def __repr__(self) -> str:
         return f"<PricingAPI {self._url}>"
@@ -151,6 +160,7 @@ class PricingAPI:
             products=products,
             times=times,
             ip=ip,
+            known=self._known_products,
         )
         return await self._lookup(request)
 
@@ -166,9 +176,13 @@ class PricingAPI:
 
     def _fetch(self, body: bytes) -> Awaitable[PriceResult]:
         return self._pipeline.send(
-            "POST", self._url, headers=self._headers, body=body, idempotent=True, parse=_decode
+            "POST",
+            self._url,
+            headers=self._headers,
+            body=body,
+            idempotent=True,
+            parse=_decode_price_result,
         )
 
 
-def _decode(response: Response) -> PriceResult:
-    return decode_response(response, PriceResult)
+_decode_price_result = decoder(PriceResult)

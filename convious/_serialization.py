@@ -11,6 +11,7 @@ by :func:`convious._events.decode_event`: that is the user's data, so a bad even
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import msgspec
@@ -20,7 +21,6 @@ from convictional_async.core import Response
 T = TypeVar("T")
 
 _encoder = msgspec.json.Encoder()
-_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
 def encode(value: Any) -> bytes:
@@ -28,14 +28,19 @@ def encode(value: Any) -> bytes:
     return _encoder.encode(value)
 
 
-def decode_response(response: Response, cls: type[T]) -> T:
-    """Decode a response body into ``cls``, or raise :class:`ResponseDecodeError`."""
-    decoder = _decoders.get(cls)
-    if decoder is None:
-        decoder = _decoders[cls] = msgspec.json.Decoder(cls)
-    try:
-        return decoder.decode(response.body)  # type: ignore[no-any-return]
-    except msgspec.ValidationError as exc:
-        raise response.decode_error(f"the response does not match {cls.__name__}: {exc}") from exc
-    except msgspec.DecodeError as exc:
-        raise response.decode_error(f"the response body is not valid JSON ({exc})") from exc
+def decoder(cls: type[T]) -> Callable[[Response], T]:
+    """A function decoding a response body into ``cls`` (its msgspec decoder made once),
+    or raising :class:`ResponseDecodeError`."""
+    decode = msgspec.json.Decoder(cls).decode
+
+    def decode_response(response: Response) -> T:
+        try:
+            return decode(response.body)
+        except msgspec.ValidationError as exc:
+            raise response.decode_error(
+                f"the response does not match {cls.__name__}: {exc}"
+            ) from exc
+        except msgspec.DecodeError as exc:
+            raise response.decode_error(f"the response body is not valid JSON ({exc})") from exc
+
+    return decode_response

@@ -11,7 +11,7 @@ import pytest
 
 from convictional_async.core import Response, ResponseDecodeError
 from convious import PriceRequest, PriceResult, ProductQuantity, price_request
-from convious._serialization import decode_response, encode
+from convious._serialization import decoder, encode
 
 VALID = {
     "cookie_id": "c-123",
@@ -170,7 +170,7 @@ RESPONSE = {
 
 
 def test_response_decodes_into_frozen_typed_models():
-    result = decode_response(response(json.dumps(RESPONSE).encode()), PriceResult)
+    result = decoder(PriceResult)(response(json.dumps(RESPONSE).encode()))
     first = result.prices[0]
     assert first.price_date == date(2018, 4, 1)
     assert first.price_time == time(10)
@@ -208,6 +208,6 @@ def test_response_decodes_into_frozen_typed_models():
 )
 def test_malformed_responses_raise_typed_errors_with_the_request_id(body, match):
     with pytest.raises(ResponseDecodeError, match=match) as caught:
-        decode_response(response(body), PriceResult)
+        decoder(PriceResult)(response(body))
     assert caught.value.status == 200
     assert caught.value.request_id == "rid-42"
