@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, ParamSpec, Self, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from yarl import URL
 
@@ -31,10 +29,10 @@ from .core import (
     Transport,
     limiter_for,
 )
+from .core._base_client import BaseClient
 from .core._client_closed import CallGuard
 from .core._options import base_url as base_url_option
 from .core._options import timeout_option, user_agent
-from .core._pipeline import DEFAULT, _Default
 from .core._validate import positive_int
 
 if TYPE_CHECKING:
@@ -74,7 +72,7 @@ def key_fingerprint(base_url: URL, api_key: str) -> str:
     return f"convictional:{digest[:32]}"
 
 
-class ConvictionalClient:
+class ConvictionalClient(BaseClient):
     """Async client for the Convictional (Modern Dropship) API: ``.buyer``, ``.seller``,
     ``.shared``.
 
@@ -190,29 +188,6 @@ class ConvictionalClient:
         """Endpoints for every account: ``me()``, ``users``, ``partners``, ``documents``,
         ``sftp``, ``webhooks``."""
 
-    def with_options(
-        self,
-        *,
-        timeout: float | _Default | None = DEFAULT,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ConvictionalClient:
-        """A copy of this client for some calls: ``timeout`` seconds per call (``None``: no
-        deadline), at most ``max_retries`` retries, ``extra_headers`` on every request.
-
-        The copy shares this client's session, key, rate limiter, metrics and lifecycle:
-        closing either closes both. Options not given keep this client's values::
-
-            quick = client.with_options(timeout=2, max_retries=0)
-            me = await quick.shared.me()
-        """
-        pipeline = self._pipeline.with_options(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
-        )
-        clone = copy.copy(self)
-        clone._attach(pipeline)
-        return clone
-
     def __repr__(self) -> str:
         return f"ConvictionalClient(base_url='{self.base_url}', api_version={self.api_version!r})"
 
@@ -228,29 +203,3 @@ class ConvictionalClient:
             print(raw.status, raw.request_id, raw.convictional_version, raw.parsed.id)
         """
         return await _raw.with_raw_response(call, *args, **kwargs)
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`aclose` was called."""
-        return self._guard.closed
-
-    async def __aenter__(self) -> Self:
-        self._guard.check()
-        await self._transport.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """End every call in flight with :class:`ClientClosedError` and close the session
-        (if the client made it). Safe to call more than once."""
-        try:
-            await self._guard.close()
-        finally:
-            await self._transport.aclose()

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import logging
 import os
 import re
-from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, ParamSpec, Self, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from yarl import URL
 
@@ -25,10 +23,10 @@ from convictional_async.core import (
     Transport,
     limiter_for,
 )
+from convictional_async.core._base_client import BaseClient
 from convictional_async.core._client_closed import CallGuard
 from convictional_async.core._options import base_url as base_url_option
 from convictional_async.core._options import timeout_option, user_agent
-from convictional_async.core._pipeline import DEFAULT, _Default
 from convictional_async.core._raw import RawResponse, call_and_response
 from convictional_async.core._validate import positive_int
 
@@ -81,7 +79,7 @@ def _endpoint(base: URL, path: str) -> URL:
     return URL(f"{str(base).rstrip('/')}/{path}")
 
 
-class ConviousClient:
+class ConviousClient(BaseClient):
     """Async client for the Convious pricing stack (identity, inventory and pricer).
 
     Use it as an async context manager, one per event loop, for the life of your app::
@@ -224,6 +222,12 @@ class ConviousClient:
         )
         """Inventory events: ``publish()`` now, or a long-running ``batcher()``."""
 
+    def _attach(self, pipeline: Pipeline) -> None:
+        """Rebind the APIs to ``pipeline`` (a :meth:`with_options` copy's)."""
+        self._pipeline = pipeline
+        self.pricing = self.pricing.with_pipeline(pipeline)
+        self.inventory = self.inventory.with_pipeline(pipeline)
+
     @classmethod
     def from_env(cls, **options: Any) -> ConviousClient:
         """A client from ``CONVIOUS_CLIENT_ID`` / ``CONVIOUS_CLIENT_SECRET`` (and optional
@@ -247,31 +251,6 @@ class ConviousClient:
             f"pricer_url='{self.pricer_url}', api_version={self.api_version!r})"
         )
 
-    def with_options(
-        self,
-        *,
-        timeout: float | _Default | None = DEFAULT,
-        max_retries: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-    ) -> ConviousClient:
-        """A copy of this client for some calls: ``timeout`` seconds per call (``None``: no
-        deadline), at most ``max_retries`` retries, ``extra_headers`` on every request.
-
-        The copy shares this client's session, token, rate limiter, metrics and lifecycle:
-        closing either closes both. Options not given keep this client's values::
-
-            quick = client.with_options(timeout=2, max_retries=0)
-            result = await quick.pricing.get_prices(...)
-        """
-        pipeline = self._pipeline.with_options(
-            timeout=timeout, max_retries=max_retries, extra_headers=extra_headers
-        )
-        clone = copy.copy(self)
-        clone._pipeline = pipeline
-        clone.pricing = self.pricing.with_pipeline(pipeline)
-        clone.inventory = self.inventory.with_pipeline(pipeline)
-        return clone
-
     async def with_raw_response(
         self, call: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
     ) -> RawResponse[T]:
@@ -286,29 +265,9 @@ class ConviousClient:
         parsed, response = await call_and_response(lambda: call(*args, **kwargs))
         return RawResponse(status=response.status, headers=response.headers, parsed=parsed)
 
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`aclose` was called."""
-        return self._guard.closed
-
-    async def __aenter__(self) -> Self:
-        self._guard.check()
-        await self._transport.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """End every call in flight with :class:`ClientClosedError`, stop any token request
-        and close the session (if the client made it). Safe to call more than once."""
+    async def _close_resources(self) -> None:
+        """Stop any token request, then close the session (if the client made it)."""
         try:
-            await self._guard.close()
-        finally:
             await self._auth.aclose()
+        finally:
             await self._transport.aclose()
