@@ -205,15 +205,22 @@ def plain_payload(scenario: Scenario, i: int) -> dict[str, Any]:
     }
 
 
+async def aiohttp_token(session: aiohttp.ClientSession, base_url: str) -> str:
+    """A token from the responder, fetched before the clock starts."""
+    async with session.post(f"{base_url}/oauth/token/", data=TOKEN_FORM) as response:
+        response.raise_for_status()
+        return str((await response.json())["access_token"])
+
+
 @contextlib.asynccontextmanager
 async def aiohttp_client(base_url: str, scenario: Scenario, _: int) -> AsyncIterator[Lookup]:
     """Plain aiohttp with a default session."""
     async with aiohttp.ClientSession() as session:
-        async with session.post(f"{base_url}/oauth/token/", data=TOKEN_FORM) as response:
-            response.raise_for_status()
-            token = (await response.json())["access_token"]
         url = f"{base_url}/api/price/rtp"
-        headers = {"Authorization": f"Bearer {token}", "Accept-Version": API_VERSION}
+        headers = {
+            "Authorization": f"Bearer {await aiohttp_token(session, base_url)}",
+            "Accept-Version": API_VERSION,
+        }
 
         async def lookup(i: int) -> object:
             payload = plain_payload(scenario, i)
@@ -234,12 +241,9 @@ async def aiohttp_lean_client(
     and sent with ``data=`` and explicit JSON headers."""
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
-        async with session.post(f"{base_url}/oauth/token/", data=TOKEN_FORM) as response:
-            response.raise_for_status()
-            token = (await response.json())["access_token"]
         url = f"{base_url}/api/price/rtp"
         headers = {
-            "Authorization": f"Bearer {token}",
+            "Authorization": f"Bearer {await aiohttp_token(session, base_url)}",
             "Accept-Version": API_VERSION,
             "Content-Type": "application/json",
             "Accept": "application/json",
