@@ -265,6 +265,13 @@ class ConviousClient(BaseClient):
         parsed, response = await call_and_response(lambda: call(*args, **kwargs))
         return RawResponse(status=response.status, headers=response.headers, parsed=parsed)
 
+    async def login(self) -> None:
+        """Get a token now (a valid one already held is kept), so that wrong credentials
+        fail here, with ``TokenRequestError`` or ``AuthenticationError``, rather than in
+        the first call: for a start-up check, or before streaming events."""
+        self._guard.check()
+        await self._auth.authorize()
+
     async def _close_resources(self) -> None:
         """Stop any token request, then close the session (if the client made it)."""
         try:

@@ -11,6 +11,8 @@ from typing import Any, TextIO
 
 import attrs
 
+from convictional_async.core import SDKError
+
 from ._batcher import DEFAULT_CLOSE_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BATCH_SIZE
 from ._client import ConviousClient
 from ._delivery import Delivery
@@ -132,6 +134,19 @@ async def publish_file(
     if check.problems:
         raise ValueError(
             f"{path} has invalid events; nothing was sent:\n  " + "\n  ".join(check.problems)
+        )
+    try:
+        await client.login()  # wrong credentials: say so now, not after close_timeout
+    except SDKError as exc:
+        write_events(failed_path, iter_events(path))
+        return PublishSummary(
+            total=check.total,
+            accepted=0,
+            rejected=0,
+            undelivered=check.total,
+            batches=0,
+            failed_path=Path(failed_path),
+            error=f"login failed: {exc}",
         )
     tally = _Tally(Progress(check.total, progress or sys.stderr, unit="events"))
     failed: list[Event] = []

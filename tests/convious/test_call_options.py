@@ -12,7 +12,7 @@ from yarl import URL
 
 from convictional_async.core import DeadlineExceeded, Pipeline, RetryPolicy, Transport
 from convictional_async.core._raw import call_and_response
-from convious import ConviousClient, PriceResult, ServerError
+from convious import ConviousClient, PriceResult, ServerError, TokenRequestError
 from convious.sandbox import Faults, Sandbox
 
 LOOKUP = {
@@ -145,3 +145,15 @@ async def test_pipeline_sends_extra_headers_over_the_wire():
     assert seen[0]["X-Tenant"] == "t-1"
     assert seen[0]["Accept"] == "a/b"
     assert "X-Tenant" not in seen[1]
+
+
+async def test_login_gets_the_token_now_and_refuses_wrong_credentials(sandbox):
+    async with ConviousClient(**sandbox.client_options()) as client:
+        await client.login()
+        await client.login()  # the token held is kept
+        await client.pricing.get_prices(**LOOKUP)
+        assert client.metrics.token_requests == 1
+    wrong = {**sandbox.client_options(), "client_secret": "not-the-secret"}
+    async with ConviousClient(**wrong) as client:
+        with pytest.raises(TokenRequestError):
+            await client.login()
