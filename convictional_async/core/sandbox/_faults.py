@@ -51,10 +51,12 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, ClassVar, Final, Literal, cast, get_args
 
 import attrs
+
+from .._validate import attrs_check, non_negative_number, positive_int
 
 __all__ = [
     "FAULT_KINDS",
@@ -84,31 +86,17 @@ MAX_ADVERTISED_LIMIT: Final = 1_000_000
 MAX_SCRIPTED: Final = 10_000
 
 
-def _probability(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ValueError(f"{attribute.name} must be a number between 0 and 1")
-
-
-def _seconds_up_to(limit: float) -> Callable[[Any, attrs.Attribute[Any], float], None]:
-    def check(_: Any, attribute: attrs.Attribute[Any], value: float) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= limit:
-            raise ValueError(f"{attribute.name} must be a number of seconds from 0 to {limit:g}")
-
-    return check
-
-
-def _int_from_one(name: str, value: object, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= high:
-        raise ValueError(f"{name} must be an int from 1 to {high}")
-    return value
+_latency = attrs_check(non_negative_number, MAX_LATENCY)  # seconds
+_retry_after = attrs_check(non_negative_number, MAX_RETRY_AFTER)  # seconds
+_rate = attrs_check(non_negative_number, 1.0)  # a probability
 
 
 def _check_advertised_limit(_: Any, attribute: attrs.Attribute[Any], value: int) -> None:
-    _int_from_one(attribute.name, value, MAX_ADVERTISED_LIMIT)
+    positive_int(attribute.name, value, MAX_ADVERTISED_LIMIT)
 
 
 def _check_count(count: object) -> int:
-    return _int_from_one("count", count, MAX_SCRIPTED)
+    return positive_int("count", count, MAX_SCRIPTED)
 
 
 def _string_set(value: Iterable[str]) -> frozenset[str]:
@@ -149,12 +137,18 @@ class Faults:
     KNOWN_TARGETS: ClassVar[frozenset[str]] = frozenset()
     DEFAULT_TARGETS: ClassVar[frozenset[str]] = frozenset()
 
-    latency: float = attrs.field(default=0.0, validator=_seconds_up_to(MAX_LATENCY))
-    latency_jitter: float = attrs.field(default=0.0, validator=_seconds_up_to(MAX_LATENCY))
-    error_rate: float = attrs.field(default=0.0, validator=_probability)
-    drop_rate: float = attrs.field(default=0.0, validator=_probability)
-    throttle_rate: float = attrs.field(default=0.0, validator=_probability)
-    retry_after: float = attrs.field(default=1.0, validator=_seconds_up_to(MAX_RETRY_AFTER))
+    latency: float = attrs.field(
+        default=0.0, validator=attrs_check(non_negative_number, MAX_LATENCY)
+    )
+    latency_jitter: float = attrs.field(
+        default=0.0, validator=attrs_check(non_negative_number, MAX_LATENCY)
+    )
+    error_rate: float = attrs.field(default=0.0, validator=_rate)
+    drop_rate: float = attrs.field(default=0.0, validator=_rate)
+    throttle_rate: float = attrs.field(default=0.0, validator=_rate)
+    retry_after: float = attrs.field(
+        default=1.0, validator=attrs_check(non_negative_number, MAX_RETRY_AFTER)
+    )
     rate_limit: int = attrs.field(default=100, validator=_check_advertised_limit)
     targets: frozenset[str] = attrs.field(
         default=attrs.Factory(_default_targets, takes_self=True),

@@ -16,6 +16,8 @@ import math
 from collections.abc import Callable
 from typing import Final
 
+from .._validate import positive_int
+
 __all__ = ["MAX_RATE_LIMIT", "FixedWindowLimiter", "check_rate_limit"]
 
 MAX_RATE_LIMIT: Final = 100_000
@@ -23,11 +25,7 @@ MAX_RATE_LIMIT: Final = 100_000
 
 def check_rate_limit(value: object) -> int | None:
     """Return ``value`` if it is ``None`` or an int from 1 to ``MAX_RATE_LIMIT``, else raise."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_RATE_LIMIT:
-        raise ValueError(f"rate_limit must be null/None or an int from 1 to {MAX_RATE_LIMIT}")
-    return value
+    return None if value is None else positive_int("rate_limit", value, MAX_RATE_LIMIT)
 
 
 class FixedWindowLimiter:
