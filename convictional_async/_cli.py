@@ -84,7 +84,10 @@ def _sandbox(args: argparse.Namespace) -> int:
         print(f"  admin: {sandbox.url}/_sandbox/stats; Ctrl-C to stop", flush=True)
 
     run_until_interrupted(
-        serve(config, host=args.host, port=args.port, faults=faults, on_ready=ready)
+        serve(config, host=args.host, port=args.port, faults=faults, on_ready=ready),
+        prog="convictional sandbox",
+        host=args.host,
+        port=args.port,
     )
     return 0
 

@@ -10,18 +10,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import errno
 import logging
 import os
-import socket
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from convictional_async.core._options import VERSION
-from convictional_async.core._validate import integer, non_negative_number
 from convictional_async.core.sandbox import MAX_LATENCY, MAX_RATE_LIMIT
+from convictional_async.core.sandbox._cli import (
+    MAX_PORT,
+    host_type,
+    integer_type,
+    listen_error,
+    number_type,
+)
 
 from ._batcher import DEFAULT_CLOSE_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BATCH_SIZE
 from ._client import ConviousClient
@@ -37,13 +41,11 @@ DESCRIPTION = (
     "through the SDK, 'events' validates or publishes a JSON Lines file of inventory events, "
     "and 'sandbox' serves a local emulator of the Convious APIs."
 )
-MAX_PORT = 65_535
 MAX_LINGER = 60.0
 """The longest ``--linger`` accepted, in seconds."""
 MAX_CLOSE_TIMEOUT = 3600.0
 """The longest ``--close-timeout`` accepted, in seconds."""
 _DEMO = DemoOptions()
-T = TypeVar("T")
 Commands: TypeAlias = "argparse._SubParsersAction[_Parser]"
 
 
@@ -95,38 +97,6 @@ class _Parser(argparse.ArgumentParser):
         raise CommandError(f"{self.prog}: error: {message} (see {self.prog} --help)")
 
 
-def _checked(convert: Callable[[str], T], check: Callable[[T], object], text: str) -> T:
-    """``convert(text)``, refused by argparse (which names the flag) unless ``check`` passes."""
-    try:
-        value = convert(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    try:
-        check(value)
-    except ValueError as exc:  # the core's checks say "<name> must be ...": the name is ""
-        raise argparse.ArgumentTypeError(str(exc).strip()) from None
-    return value
-
-
-def _integer(low: int, high: int | None = None) -> Callable[[str], int]:
-    """An argparse type: an integer from ``low`` to ``high``."""
-    return lambda text: _checked(int, lambda value: integer("", value, low, high), text)
-
-
-def _number(high: float) -> Callable[[str], float]:
-    """An argparse type: a number from 0 to ``high``."""
-    return lambda text: _checked(float, lambda value: non_negative_number("", value, high), text)
-
-
-def _host(text: str) -> str:
-    """An argparse type: a host name or address that can be looked up."""
-    try:
-        text.encode("idna")
-    except UnicodeError:
-        raise argparse.ArgumentTypeError(f"not a valid host name: {text!r}") from None
-    return text
-
-
 def _input_file(text: str) -> Path:
     """An argparse type: an existing file (not a directory)."""
     path = Path(text)
@@ -147,8 +117,8 @@ def _output_file(text: str) -> Path:
     return path
 
 
-_share = _number(1.0)
-_latency = _number(MAX_LATENCY)
+_share = number_type(1.0)
+_latency = number_type(MAX_LATENCY)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -187,14 +157,14 @@ def _add_demo(commands: Commands) -> None:
     _option(
         demo,
         "--lookups",
-        type=_integer(1),
+        type=integer_type(1),
         metavar="N",
         help=f"price lookups to run (default: {_DEMO.lookups}; {REAL_LOOKUPS} with --real)",
     )
     _option(
         demo,
         "--concurrency",
-        type=_integer(1),
+        type=integer_type(1),
         metavar="N",
         help=f"lookups in flight at once (default: {_DEMO.concurrency}; "
         f"{REAL_CONCURRENCY} with --real)",
@@ -238,7 +208,7 @@ def _add_events(commands: Commands) -> None:
     _option(
         publish,
         "--batch-size",
-        type=_integer(1, MAX_BATCH_SIZE),
+        type=integer_type(1, MAX_BATCH_SIZE),
         metavar="N",
         default=DEFAULT_MAX_BATCH_SIZE,
         help="events per request at most",
@@ -246,7 +216,7 @@ def _add_events(commands: Commands) -> None:
     _option(
         publish,
         "--linger",
-        type=_number(MAX_LINGER),
+        type=number_type(MAX_LINGER),
         metavar="SECONDS",
         default=DEFAULT_LINGER,
         help="seconds a batch waits to fill",
@@ -254,7 +224,7 @@ def _add_events(commands: Commands) -> None:
     _option(
         publish,
         "--close-timeout",
-        type=_number(MAX_CLOSE_TIMEOUT),
+        type=number_type(MAX_CLOSE_TIMEOUT),
         metavar="SECONDS",
         default=DEFAULT_CLOSE_TIMEOUT,
         help="seconds to keep retrying undelivered events after the last line",
@@ -263,11 +233,11 @@ def _add_events(commands: Commands) -> None:
 
 def _add_sandbox(commands: Commands) -> None:
     sandbox = _command(commands, "sandbox", run=_sandbox)
-    _option(sandbox, "--host", type=_host, default="127.0.0.1", help="address to listen on")
+    _option(sandbox, "--host", type=host_type, default="127.0.0.1", help="address to listen on")
     _option(
         sandbox,
         "--port",
-        type=_integer(0, MAX_PORT),
+        type=integer_type(0, MAX_PORT),
         default=8080,
         help="TCP port, 0 for any free one",
     )
@@ -275,7 +245,7 @@ def _add_sandbox(commands: Commands) -> None:
     _option(
         sandbox,
         "--expires-in",
-        type=_integer(1),
+        type=integer_type(1),
         metavar="SECONDS",
         help="token lifetime in seconds (default: tokens never expire)",
     )
@@ -291,7 +261,7 @@ def _add_sandbox(commands: Commands) -> None:
     _option(
         sandbox,
         "--rate-limit",
-        type=_integer(1, MAX_RATE_LIMIT),
+        type=integer_type(1, MAX_RATE_LIMIT),
         metavar="N",
         help="API requests per second per client; more get 429 (default: no limit)",
     )
@@ -386,18 +356,10 @@ def _sandbox(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serving)
     except OSError as exc:
-        raise CommandError(_listen_error(exc, args.host, args.port), status=1) from None
+        raise CommandError(
+            listen_error(exc, "convious sandbox", args.host, args.port), status=1
+        ) from None
     return 0
-
-
-def _listen_error(exc: OSError, host: str, port: int) -> str:
-    """One line saying why the sandbox could not listen on ``host``:``port``."""
-    prefix = f"convious sandbox: error: cannot listen on {host}:{port}"
-    if isinstance(exc, socket.gaierror):
-        return f"{prefix}: --host {host!r} does not resolve to an address"
-    if exc.errno == errno.EADDRINUSE:
-        return f"{prefix}: the port is in use (pick another --port, or --port 0 for a free one)"
-    return f"{prefix}: {exc.strerror or exc}"
 
 
 def _print_banner(sandbox: Sandbox) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -36,16 +37,45 @@ def test_flags_are_passed_to_the_server(monkeypatch: pytest.MonkeyPatch) -> None
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--rate-limit", "0"], "rate_limit"),
-        (["--latency", "1e9"], "latency"),
+        (["--rate-limit", "0"], "argument --rate-limit: must be an integer from 1 to 100000"),
+        (["--latency", "1e9"], "argument --latency: must be a number"),
         (["--products", "-1"], "products"),
     ],
 )
 def test_invalid_flags_are_refused_before_serving(
     capsys: pytest.CaptureFixture[str], flags: list[str], message: str
 ) -> None:
-    assert main(["sandbox", "--port", "0", *flags]) == 2
+    assert exit_status(["sandbox", "--port", "0", *flags]) == 2
     assert message in capsys.readouterr().err
+
+
+def exit_status(argv: list[str]) -> int | str | None:
+    """``main``'s status, also when argparse or the server exits."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_a_bad_port_is_one_argparse_error_naming_the_flag(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    assert exit_status(["sandbox", "--port", port]) == 2
+    assert "argument --port:" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_one_line_and_status_1() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = exit_status(["sandbox", "--port", str(port), "--products", "1"])
+    assert isinstance(status, str)
+    assert status == (
+        f"convictional sandbox: error: cannot listen on 127.0.0.1:{port}: the port is in use "
+        "(pick another --port, or --port 0 for a free one)"
+    )
 
 
 async def test_a_real_process_serves_until_interrupted() -> None:
