@@ -170,9 +170,21 @@ class PricingAPI:
 
     def _lookup(self, request: PriceRequest) -> Awaitable[PriceResult]:
         body = encode(request)
-        if self._coalescer is None or capture.get() is not None:  # raw: its own request
+        coalescer = self._coalescer
+        if coalescer is None or capture.get() is not None:  # raw: its own request
             return self._fetch(body)
-        return self._coalescer.run(body, self._fetch, body)
+        if body in coalescer:  # an identical lookup is running: share its outcome
+            return coalescer.run(body, self._fetch, body)
+        return self._pipeline.send(  # lead inline: no coroutine of the coalescer's
+            "POST",
+            self._url,
+            headers=self._headers,
+            body=body,
+            idempotent=True,
+            parse=_decode_price_result,
+            share=coalescer,
+            share_key=body,
+        )
 
     def _fetch(self, body: bytes) -> Awaitable[PriceResult]:
         return self._pipeline.send(

@@ -41,6 +41,34 @@ class Coalescer(Generic[T]):
         """How many distinct calls are running now."""
         return len(self._flights)
 
+    def __contains__(self, key: Hashable) -> bool:
+        """Whether a call under ``key`` is running now (a new one would follow it)."""
+        return key in self._flights
+
+    def lead(self, key: Hashable) -> None:
+        """Mark ``key`` as running; the caller must :meth:`land` it exactly once.
+
+        For a caller that runs the call inline (the pipeline does, so that a lookup with
+        nobody to share with costs no extra coroutine); :meth:`run` does both itself.
+        """
+        self._flights[key] = None
+
+    def land(self, key: Hashable, result: object, error: BaseException | None) -> None:
+        """End the call under ``key``: its followers get ``result``, or ``error``; after a
+        cancellation one of them runs the call afresh."""
+        followers = self._flights.pop(key, None)
+        if not followers:
+            return
+        for waiter in followers:
+            if waiter.done():
+                continue
+            if isinstance(error, asyncio.CancelledError):
+                waiter.set_result(_HANDED_OVER)
+            elif error is not None:
+                waiter.set_exception(error)
+            else:
+                waiter.set_result(result)
+
     async def run(self, key: Hashable, call: Callable[[A], Awaitable[T]], argument: A) -> T:
         """Return ``await call(argument)``, or the outcome of the identical call already
         running under ``key``."""
@@ -55,21 +83,11 @@ class Coalescer(Generic[T]):
             if outcome is not _HANDED_OVER:
                 self.metrics.coalesced += 1
                 return outcome  # type: ignore[return-value]
-        # Lead: run the call (inline, so no extra coroutine per call) and share its outcome.
-        flights[key] = None
+        self.lead(key)
         try:
             result = await call(argument)
-        except asyncio.CancelledError:
-            for waiter in flights.pop(key) or ():
-                if not waiter.done():
-                    waiter.set_result(_HANDED_OVER)
-            raise
         except BaseException as exc:
-            for waiter in flights.pop(key) or ():
-                if not waiter.done():
-                    waiter.set_exception(exc)
+            self.land(key, None, exc)
             raise
-        for waiter in flights.pop(key) or ():
-            if not waiter.done():
-                waiter.set_result(result)
+        self.land(key, result, None)
         return result

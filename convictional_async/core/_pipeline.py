@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from asyncio import current_task
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from typing import Any, TypeVar, overload
 
 import attrs
@@ -22,6 +22,7 @@ from yarl import URL
 
 from ._auth import Auth
 from ._client_closed import CallGuard
+from ._coalesce import Coalescer
 from ._errors import (
     DeadlineExceeded,
     ResponseDecodeError,
@@ -192,6 +193,8 @@ class Pipeline:
         idempotent: bool,
         parse: Callable[[Response], T],
         deadline: float | _Default | None = DEFAULT,
+        share: Coalescer[T] | None = None,
+        share_key: Hashable = None,
     ) -> T: ...
 
     async def send(
@@ -204,6 +207,8 @@ class Pipeline:
         idempotent: bool,
         parse: Callable[[Response], Any] | None = None,
         deadline: float | _Default | None = DEFAULT,
+        share: Coalescer[Any] | None = None,
+        share_key: Hashable = None,
     ) -> Any:
         """Send until a 2xx arrives, the policy gives up, or an error is final.
 
@@ -213,7 +218,9 @@ class Pipeline:
         given, turns the 2xx response into the result (its errors propagate and are not
         retried): a hot path then needs no coroutine of its own around this one.
         ``deadline`` (seconds; default: the transport's ``timeout.deadline``) bounds the
-        whole call, waits and retries included.
+        whole call, waits and retries included. ``share``: a :class:`Coalescer` this call
+        leads under ``share_key`` (the caller checked that none runs), landed here with
+        its outcome: a coalesced call with nobody to share with costs no extra coroutine.
         """
         # The loop is looked up once per call and handed on: on Linux each lookup (also
         # inside a bare current_task()) is a getpid() system call.
@@ -224,6 +231,8 @@ class Pipeline:
             if guard.closed:
                 raise guard.refused()
             guard.calls.add(task)
+        if share is not None:
+            share.lead(share_key)
         try:
             metrics = self.metrics
             metrics.requests += 1
@@ -295,10 +304,13 @@ class Pipeline:
                     if parse is None:
                         return response
                     try:
-                        return parse(response)
+                        result = parse(response)
                     except ResponseDecodeError as exc:
                         metrics.failures += 1
                         raise self._scrubbed(exc, credential) from exc.__cause__
+                    if share is not None:
+                        share.land(share_key, result, None)
+                    return result
                 if (
                     status == 401
                     and credential is not None
@@ -343,7 +355,15 @@ class Pipeline:
                     attempt += 1
         except (asyncio.CancelledError, Exception) as exc:
             if guard is not None and guard.ending and (closed := guard.ended(task, exc)):
+                if share is not None:
+                    share.land(share_key, None, closed)
                 raise closed from None
+            if share is not None:
+                share.land(share_key, None, exc)
+            raise
+        except BaseException as exc:  # KeyboardInterrupt, SystemExit: followers learn too
+            if share is not None:
+                share.land(share_key, None, exc)
             raise
         finally:
             if guard is not None:

@@ -196,6 +196,39 @@ async def test_identical_concurrent_lookups_share_one_request(sandbox, client):
     assert client.metrics.coalesced == 49
 
 
+async def test_a_failed_lookup_fails_every_lookup_that_shared_it(sandbox, client):
+    await client.pricing.get_prices(cookie_id="warm", **LOOKUP)  # the token, first
+    sandbox.faults.inject("error", count=1, target="pricer")
+    once = client.with_options(max_retries=0)
+    outcomes = await asyncio.gather(
+        *(once.pricing.get_prices(cookie_id="same", **LOOKUP) for _ in range(5)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(outcome, ServerError) for outcome in outcomes)
+    assert sandbox.state.requests_by_endpoint["pricer"] == 2
+    assert once.pricing._coalescer is not None
+    assert once.pricing._coalescer.in_flight == 0
+
+
+async def test_a_cancelled_leading_lookup_hands_the_request_to_a_follower(sandbox, client):
+    await client.pricing.get_prices(cookie_id="warm", **LOOKUP)
+    sandbox.faults.latency = 0.2
+    leader = asyncio.ensure_future(client.pricing.get_prices(cookie_id="same", **LOOKUP))
+    await asyncio.sleep(0.05)  # the leader's request is in flight
+    followers = [
+        asyncio.ensure_future(client.pricing.get_prices(cookie_id="same", **LOOKUP))
+        for _ in range(3)
+    ]
+    await asyncio.sleep(0)
+    leader.cancel()
+    results = await asyncio.gather(*followers)
+    with pytest.raises(asyncio.CancelledError):
+        await leader
+    assert all(isinstance(result, PriceResult) for result in results)
+    assert client.pricing._coalescer is not None
+    assert client.pricing._coalescer.in_flight == 0
+
+
 async def test_bad_credentials_are_a_token_request_error_without_the_secret(sandbox):
     options = sandbox.client_options() | {"client_secret": "definitely-wrong-secret"}
     async with ConviousClient(**options) as client:
