@@ -229,8 +229,12 @@ class _Timers:
             self._handle = self._loop.call_at(when, self._fire)
 
     def discard(self, task: asyncio.Task[Any]) -> None:
-        """``task``'s attempt is over."""
+        """``task``'s attempt is over. If its time ran out but the cancellation was turned
+        into another error on the way (never seen by :meth:`timed_out`), it is withdrawn."""
         del self._due[task]
+        if self._expired and task in self._expired:
+            self._expired.discard(task)
+            task.uncancel()
 
     def timed_out(self, task: asyncio.Task[Any]) -> bool:
         """Whether ``task``'s ``CancelledError`` came from its time limit alone (then it is

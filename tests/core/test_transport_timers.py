@@ -122,3 +122,29 @@ async def test_no_limit_registers_nothing(slow_url):
     finally:
         await transport.aclose()
     assert response.status == 200
+
+
+async def test_a_time_limit_swallowed_on_the_way_is_withdrawn():
+    loop = asyncio.get_running_loop()
+    timers = _Timers(loop)
+
+    async def attempt() -> str:
+        task = asyncio.current_task()
+        assert task is not None
+        timers.add(task, loop.time() + 60)
+        try:
+            try:
+                await asyncio.sleep(60)
+            except asyncio.CancelledError:
+                return "swallowed"  # as a library might turn it into another outcome
+        finally:
+            timers.discard(task)
+
+    task = asyncio.ensure_future(attempt())
+    await asyncio.sleep(0)
+    timers._due[task] = loop.time()
+    timers._fire()
+    assert await task == "swallowed"
+    assert task.cancelling() == 0  # nothing left pending on the task
+    assert not timers._expired
+    timers.close()
