@@ -426,10 +426,10 @@ class Transport:
             session = self._session_for(loop)
         gate = self._gate
         if gate is not None and (wait := gate.enter()) is not None:
-            await until_deadline(wait, deadline, method, url)
+            await self._within(wait, deadline, method, url, task or current_task(loop))
         try:
             if ready is not None and (wait := ready()) is not None:
-                await until_deadline(wait, deadline, method, url)
+                await self._within(wait, deadline, method, url, task or current_task(loop))
             now = loop.time()
             total = self._attempt_total
             ends = None if total is None else now + total  # the attempt's own limit
@@ -500,6 +500,30 @@ class Transport:
             if gate is not None:
                 gate.leave()
         raise error
+
+    async def _within(
+        self,
+        wait: Awaitable[None],
+        deadline: float | None,
+        method: str,
+        url: URL,
+        task: asyncio.Task[Any] | None,
+    ) -> None:
+        """Await ``wait`` (a pool slot, the rate limiter) but no later than ``deadline``:
+        then :class:`DeadlineExceeded`, nothing sent. The deadline is kept by the attempts'
+        one timer, so a thousand queued requests arm no timer of their own."""
+        timers = self._timers
+        if deadline is None or task is None or timers is None:
+            return await wait
+        timers.add(task, deadline)
+        try:
+            await wait
+        except asyncio.CancelledError:
+            if timers.timed_out(task):
+                raise deadline_error(method, url, sent=False) from None
+            raise
+        finally:
+            timers.discard(task)
 
     def _too_large(
         self, response: aiohttp.ClientResponse, method: str, url: URL

@@ -148,3 +148,23 @@ async def test_a_time_limit_swallowed_on_the_way_is_withdrawn():
     assert task.cancelling() == 0  # nothing left pending on the task
     assert not timers._expired
     timers.close()
+
+
+async def test_a_request_queued_for_the_pool_ends_at_its_deadline_unsent(slow_url):
+    transport = Transport(timeout=Timeout(total=5), max_connections=1)
+    loop = asyncio.get_running_loop()
+    try:
+        holder = asyncio.ensure_future(transport.send("GET", slow_url % {"wait": "2"}, {}, None))
+        await asyncio.sleep(0.05)  # it holds the only connection
+        with pytest.raises(DeadlineExceeded) as caught:
+            await transport.send("GET", slow_url, {}, None, deadline=loop.time() + 0.1)
+        assert not caught.value.request_may_have_been_sent
+        assert transport._timers is not None
+        assert list(transport._timers._due) == [holder]  # the queued one left no entry
+        holder.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await holder
+        response = await transport.send("GET", slow_url, {}, None)  # its slot was freed
+    finally:
+        await transport.aclose()
+    assert response.status == 200
