@@ -48,8 +48,8 @@ def retry_delay(policy: RetryPolicy, error: BaseException, *, attempt: int, rand
 
     The policy decides, as for any request that is safe to repeat (``delay_after_status``,
     which hands a 429 to ``delay_after_throttle``, or ``delay_after_error``): the
-    server's ``Retry-After`` when the error carries it (``retry_after``: today only
-    ``RateLimitError`` does), else the capped exponential backoff. Where
+    server's ``Retry-After`` when the error carries it (``retry_after``, on every
+    ``APIStatusError``), else the capped exponential backoff. Where
     the policy would end a single call (``max_retries`` spent, a status or error it does
     not retry, a ``Retry-After`` above ``max_retry_after``, the 429 budget spent), a batch
     is not dropped: it waits the server's ``Retry-After`` capped at ``max_retry_after``,
