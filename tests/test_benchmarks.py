@@ -531,3 +531,30 @@ def test_convictional_benchmark_lists_every_product_once(capsys):
     assert result.unique == result.products == 600
     assert result.server_429s == 0
     assert "429" in capsys.readouterr().out
+
+
+def test_pricing_layers_benchmark_prints_every_layer() -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "pricing_layers.py"),
+            "--requests",
+            "40",
+            "--rounds",
+            "1",
+            "--concurrency",
+            "4",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    rows = [line.split("|")[1:-1] for line in completed.stdout.splitlines() if line[:2] == "| "]
+    names = [cells[0].strip() for cells in rows[1:]]  # after the header row
+    assert names == ["aiohttp-lean", "raw", "transport", "pipeline", "sdk"]
+    assert rows[1][3].strip().startswith("1.00")
+    for cells in rows[1:]:
+        assert float(cells[1]) > 0  # CPU per lookup
+        assert float(cells[2]) >= 0  # of which the garbage collector
