@@ -56,23 +56,17 @@ def check_text(value: object, what: str) -> None:
         )
 
 
-_known_timezones: set[str] = set()
-"""Names already found in the tz database: a backend uses the same few all day."""
-
-
 def is_known_timezone(name: str) -> bool:
-    """Whether ``name`` is a key of the tz database (``Europe/Amsterdam``, ``UTC``...)."""
-    if name in _known_timezones:
-        return True
+    """Whether ``name`` is a key of the tz database (``Europe/Amsterdam``, ``UTC``...).
+
+    ``zoneinfo`` keeps the zones it loaded, so a name seen before costs a cache lookup.
+    """
     if not name or len(name) > MAX_TIMEZONE_LENGTH or name != name.strip():
         return False
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
         return False
-    if len(_known_timezones) >= 1024:
-        _known_timezones.clear()
-    _known_timezones.add(name)
     return True
 
 
@@ -99,10 +93,6 @@ def _check_time(value: object) -> None:
 def _check_date(value: object, what: str) -> None:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise ValueError(f"{what} must be a datetime.date (not a datetime), got {brief(value)}")
-
-
-_valid_times: set[tuple[dt.time, ...]] = set()
-"""Start-time tuples already validated: a backend asks for the same few all day."""
 
 
 class ProductQuantity(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):
@@ -156,9 +146,7 @@ class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc
                 raise ValueError(f"date_from {date_from} is after date_to {date_to}")
             raise ValueError(f"a lookup covers at most {MAX_LOOKUP_DAYS} days, not {days}")
         timezone = self.timezone
-        if (type(timezone) is not str or timezone not in _known_timezones) and (
-            not isinstance(timezone, str) or not is_known_timezone(timezone)
-        ):
+        if not isinstance(timezone, str) or not is_known_timezone(timezone):
             raise ValueError(f"timezone must be a tz database name, got {brief(timezone)}")
         ip = self.ip
         if ip is not None and not _is_ip_address(ip):
@@ -184,24 +172,11 @@ class PriceRequest(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc
             if not isinstance(product, ProductQuantity):
                 raise ValueError(f"products must be ProductQuantity values, got {brief(product)}")
         if times is not None:
-            try:
-                known = times in _valid_times
-            except TypeError:  # a list, or unhashable members: the checks explain
-                known = False
-            if not known:
-                _check_times(times)
-
-
-def _check_times(times: tuple[dt.time, ...] | list[dt.time]) -> None:
-    """Validate start times, remembering a tuple that passed (the same few repeat all day)."""
-    if not times:
-        raise ValueError("times must be None (one price per day) or non-empty")
-    for value in times:
-        _check_time(value)
-    if isinstance(times, tuple):
-        if len(_valid_times) >= 1024:
-            _valid_times.clear()
-        _valid_times.add(times)
+            if not times:
+                raise ValueError("times must be None (one price per day) or non-empty")
+            for value in times:
+                if type(value) is not dt.time or value.tzinfo is not None or value.microsecond:
+                    _check_time(value)  # explains what is wrong
 
 
 class ProductPrice(msgspec.Struct, frozen=True, kw_only=True, rename="camel", gc=False):

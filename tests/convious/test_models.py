@@ -91,7 +91,7 @@ def test_invalid_input_is_a_value_error(change, match):
 
 
 def test_a_valid_times_tuple_seen_before_does_not_vouch_for_an_equal_looking_bad_one():
-    # Validated start-time tuples are remembered; only equal tuples may skip the checks.
+    # Every lookup's start times are checked (nothing is remembered across lookups).
     assert price_request(**VALID, times=(time(10), time(10, 30))).times == (time(10), time(10, 30))
     with pytest.raises(ValueError, match="aware"):
         price_request(**VALID, times=(time(10, tzinfo=UTC), time(10, 30)))
