@@ -175,18 +175,12 @@ class PricingAPI:
             return self._fetch(body)
         if body in coalescer:  # an identical lookup is running: share its outcome
             return coalescer.run(body, self._fetch, body)
-        return self._pipeline.send(  # lead inline: no coroutine of the coalescer's
-            "POST",
-            self._url,
-            headers=self._headers,
-            body=body,
-            idempotent=True,
-            parse=_decode_price_result,
-            share=coalescer,
-            share_key=body,
-        )
+        return self._send(body, coalescer)  # lead inline: no coroutine of the coalescer's
 
     def _fetch(self, body: bytes) -> Awaitable[PriceResult]:
+        return self._send(body, None)
+
+    def _send(self, body: bytes, share: Coalescer[PriceResult] | None) -> Awaitable[PriceResult]:
         return self._pipeline.send(
             "POST",
             self._url,
@@ -194,6 +188,8 @@ class PricingAPI:
             body=body,
             idempotent=True,
             parse=_decode_price_result,
+            share=share,
+            share_key=body,
         )
 
 

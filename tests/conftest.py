@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 from unittest import mock
 
 import aioresponses.core
 import pytest
-from aiohttp import ClientResponse
+from aiohttp import ClientResponse, web
+from yarl import URL
 
 
 class _CompatClientResponse(ClientResponse):
@@ -41,3 +42,21 @@ def mock_http() -> Iterator[aioresponses.aioresponses]:
         aioresponses.aioresponses() as mocked,
     ):
         yield mocked
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Callable[..., Awaitable[URL]]]:
+    """``await serve(app)``: run an ``aiohttp.web`` app on 127.0.0.1 for this test; its base
+    URL. Slow handlers do not hold up the teardown (shutdown_timeout 0.1 s)."""
+    runners: list[web.AppRunner] = []
+
+    async def start(app: web.Application) -> URL:
+        runner = web.AppRunner(app, shutdown_timeout=0.1)
+        await runner.setup()
+        runners.append(runner)
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        return URL(f"http://127.0.0.1:{runner.addresses[0][1]}")
+
+    yield start
+    for runner in reversed(runners):
+        await runner.cleanup()

@@ -301,27 +301,32 @@ def test_ratio_is_the_median_of_same_round_ratios_so_drift_cancels(pricing: Any)
     assert sdk.cpu_us_per_request == pytest.approx(400.0)
 
 
-def test_pricing_benchmark_prints_the_table(tmp_path: Path) -> None:
-    results = tmp_path / "pricing.json"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(BENCHMARKS / "pricing.py"),
-            "--requests",
-            "40",
-            "--rounds",
-            "1",
-            "--concurrency",
-            "4",
-            "--scenario",
-            "day",
-            "--json",
-            str(results),
-        ],
+def run_benchmark(script: str, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run ``benchmarks/<script> *args`` in a child process; its output."""
+    return subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         check=False,
+    )
+
+
+def test_pricing_benchmark_prints_the_table(tmp_path: Path) -> None:
+    results = tmp_path / "pricing.json"
+    completed = run_benchmark(
+        "pricing.py",
+        "--requests",
+        "40",
+        "--rounds",
+        "1",
+        "--concurrency",
+        "4",
+        "--scenario",
+        "day",
+        "--json",
+        str(results),
+        timeout=60,
     )
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
@@ -432,28 +437,22 @@ def test_counts_are_differences_compared_with_each_baseline_by_both_figures(
 
 def test_memory_mode_reports_peak_rss_against_the_lean_client(tmp_path: Path) -> None:
     results = tmp_path / "memory.json"
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(BENCHMARKS / "pricing.py"),
-            "--measure",
-            "memory",
-            "--requests",
-            "200",
-            "--concurrency",
-            "20",
-            "--scenario",
-            "day",
-            "--clients",
-            "aiohttp-lean",
-            "sdk",
-            "--json",
-            str(results),
-        ],
-        capture_output=True,
-        text=True,
+    completed = run_benchmark(
+        "pricing.py",
+        "--measure",
+        "memory",
+        "--requests",
+        "200",
+        "--concurrency",
+        "20",
+        "--scenario",
+        "day",
+        "--clients",
+        "aiohttp-lean",
+        "sdk",
+        "--json",
+        str(results),
         timeout=120,
-        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     rows = [line.split("|")[1:-1] for line in completed.stdout.splitlines() if "| day |" in line]
@@ -534,21 +533,8 @@ def test_convictional_benchmark_lists_every_product_once(capsys):
 
 
 def test_pricing_layers_benchmark_prints_every_layer() -> None:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            str(BENCHMARKS / "pricing_layers.py"),
-            "--requests",
-            "40",
-            "--rounds",
-            "1",
-            "--concurrency",
-            "4",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    completed = run_benchmark(
+        "pricing_layers.py", "--requests", "40", "--rounds", "1", "--concurrency", "4", timeout=60
     )
     assert completed.returncode == 0, completed.stderr
     rows = [line.split("|")[1:-1] for line in completed.stdout.splitlines() if line[:2] == "| "]

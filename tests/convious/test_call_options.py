@@ -8,12 +8,10 @@ from datetime import date
 
 import pytest
 from aiohttp import web
-from yarl import URL
 
 from convictional_async.core import DeadlineExceeded, Pipeline, RetryPolicy, Transport
 from convictional_async.core._raw import call_and_response
 from convious import ConviousClient, PriceResult, ServerError, TokenRequestError
-from convious.sandbox import Faults, Sandbox
 
 LOOKUP = {
     "cookie_id": "c-1",
@@ -22,20 +20,6 @@ LOOKUP = {
     "timezone": "Europe/Amsterdam",
     "products": [("adult", 1)],
 }
-FAST = RetryPolicy(max_retries=3, backoff_initial=0.001, backoff_max=0.001)
-
-
-@pytest.fixture
-async def sandbox():
-    async with Sandbox(faults=Faults(retry_after=0.01)) as sandbox:
-        sandbox.add_product("adult", "Adult", max_accepted_price="18.00")
-        yield sandbox
-
-
-@pytest.fixture
-async def client(sandbox):
-    async with ConviousClient(**sandbox.client_options(), retry=FAST) as client:
-        yield client
 
 
 def pricer_posts(sandbox):
@@ -115,7 +99,7 @@ async def test_raw_response_needs_a_request(client):
         await client.with_raw_response(nothing)
 
 
-async def test_pipeline_sends_extra_headers_over_the_wire():
+async def test_pipeline_sends_extra_headers_over_the_wire(serve):
     seen: list[dict[str, str]] = []
 
     async def handler(request: web.Request) -> web.Response:
@@ -124,23 +108,17 @@ async def test_pipeline_sends_extra_headers_over_the_wire():
 
     app = web.Application()
     app.router.add_get("/x", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
+    url = await serve(app) / "x"
     transport = Transport()
     try:
         base = Pipeline(transport, retry=RetryPolicy())
         tagged = base.with_options(extra_headers={"X-Tenant": "t-1"})
-        url = URL(f"http://127.0.0.1:{port}/x")
         _, response = await call_and_response(
             lambda: tagged.send("GET", url, headers={"Accept": "a/b"}, idempotent=True)
         )
         await base.send("GET", url, headers={"Accept": "a/b"}, idempotent=True)
     finally:
         await transport.aclose()
-        await runner.cleanup()
     assert response.request_id == "r-9"
     assert seen[0]["X-Tenant"] == "t-1"
     assert seen[0]["Accept"] == "a/b"

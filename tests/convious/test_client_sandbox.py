@@ -30,22 +30,7 @@ LOOKUP = {
     "products": PRODUCTS,
 }
 FAST_RETRY = RetryPolicy(max_retries=3, backoff_initial=0.001, backoff_max=0.01)
-
-
-@pytest.fixture
-async def sandbox():
-    async with Sandbox(faults=Faults(retry_after=0.01)) as sandbox:
-        sandbox.add_product(
-            "adult", "Adult", min_accepted_price="12.50", max_accepted_price="18.00"
-        )
-        sandbox.add_product("child", "Child", max_accepted_price="10.00", availability=5)
-        yield sandbox
-
-
-@pytest.fixture
-async def client(sandbox):
-    async with ConviousClient(**sandbox.client_options(), retry=FAST_RETRY) as client:
-        yield client
+"""The ``client`` fixture's policy (tests/convious/conftest.py)."""
 
 
 def api_records(sandbox):

@@ -24,7 +24,7 @@ from convictional_async.core import (
 
 
 @pytest.fixture
-async def local_server():
+async def local_server(serve):
     """A real aiohttp.web server on 127.0.0.1 with a few behaviours."""
 
     async def ok(request: web.Request) -> web.Response:
@@ -60,14 +60,8 @@ async def local_server():
     app.router.add_post("/ok", ok)
     app.router.add_post("/slow", slow)
     app.router.add_post("/redirect", redirect)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield URL(f"http://127.0.0.1:{port}")
+    yield await serve(app)
     release.set()
-    await runner.cleanup()
 
 
 async def test_send_reads_the_whole_response(local_server):
@@ -190,7 +184,7 @@ async def test_read_timeout_is_a_request_timeout(local_server):
 
 
 async def test_cancellation_is_never_swallowed(local_server):
-    transport = Transport()
+    transport = Transport()  # its attempts are timed (total=30 s): the caller's cancel wins
     try:
         task = asyncio.create_task(transport.send("POST", local_server / "slow", {}, b""))
         await asyncio.sleep(0.05)
