@@ -302,6 +302,8 @@ class Pipeline:
                     if self._logger.isEnabledFor(logging.DEBUG):
                         self._log(method, url, status, started, attempt, response.request_id, None)
                     if parse is None:
+                        if share is not None:
+                            share.land(share_key, response, None)
                         return response
                     try:
                         result = parse(response)

@@ -105,3 +105,24 @@ async def test_a_cancelled_leader_hands_the_call_to_a_follower():
     assert started == 2
     with pytest.raises(asyncio.CancelledError):
         await leader
+
+
+async def test_a_pipeline_call_leading_inline_lands_its_flight_without_parse(mock_http):
+    from yarl import URL
+
+    from convictional_async.core import Pipeline, RetryPolicy, Transport
+
+    url = URL("https://api.example.test/x")
+    mock_http.get(str(url), status=200, body=b"{}")
+    coalescer: Coalescer[object] = Coalescer()
+    transport = Transport()
+    try:
+        pipeline = Pipeline(transport, retry=RetryPolicy())
+        send = pipeline.send  # the untyped path: share without parse
+        response = await send(
+            "GET", url, headers={}, idempotent=True, share=coalescer, share_key="k"
+        )
+    finally:
+        await transport.aclose()
+    assert response.status == 200
+    assert coalescer.in_flight == 0
