@@ -30,14 +30,14 @@ from ._errors import (
     TransportError,
 )
 from ._metrics import ClientMetrics
-from ._options import timeout_option
 from ._ratelimit import RateLimiter
 from ._raw import capture
 from ._redact import redact_text, redact_url
 from ._response import Response
-from ._retry import MAX_RETRIES, RetryPolicy
+from ._retry import RetryPolicy
 from ._status_errors import ErrorFactory, status_error
 from ._transport import Transport, until_deadline
+from ._validate import positive_number
 
 _core_logger = logging.getLogger("convictional_async")
 T = TypeVar("T")
@@ -139,31 +139,19 @@ class Pipeline:
         (0, True)
         """
         if timeout is not DEFAULT and timeout is not None:
-            if not isinstance(timeout, int | float):
-                raise ValueError(
-                    f"timeout must be a number of seconds > 0 or None, got {timeout!r}"
-                )
-            timeout = timeout_option(timeout).deadline  # type: ignore[union-attr]
-        if max_retries is not None and (
-            isinstance(max_retries, bool)
-            or not isinstance(max_retries, int)
-            or not 0 <= max_retries <= MAX_RETRIES
-        ):
-            raise ValueError(
-                f"max_retries must be an integer from 0 to {MAX_RETRIES}, got {max_retries!r}"
-            )
+            timeout = positive_number("timeout", timeout)
         if retry is not None and not isinstance(retry, RetryPolicy):
             raise ValueError("retry must be a RetryPolicy")
+        policy = retry or self.retry
+        if max_retries is not None:  # RetryPolicy checks it
+            policy = attrs.evolve(policy, max_retries=max_retries)
         extra = dict(self._extra)
         if extra_headers is not None:
             extra.update(_header_map(extra_headers))
         clone = copy.copy(self)
         if timeout is not DEFAULT:
             clone._deadline = timeout
-        if retry is not None:
-            clone.retry = retry
-        if max_retries is not None:
-            clone.retry = attrs.evolve(clone.retry, max_retries=max_retries)
+        clone.retry = policy
         clone._extra = extra
         clone._merged = {}
         clone._last_merged = (None, None, {})
