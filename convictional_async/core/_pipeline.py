@@ -36,7 +36,7 @@ from ._redact import redact_text, redact_url
 from ._response import Response
 from ._retry import RetryPolicy
 from ._status_errors import ErrorFactory, status_error
-from ._transport import Transport, until_deadline
+from ._transport import Transport
 from ._validate import positive_number
 
 _core_logger = logging.getLogger("convictional_async")
@@ -238,7 +238,7 @@ class Pipeline:
                 credential = None
                 if auth is not None:
                     credential = auth.current() or await self._until(
-                        auth.authorize(), expires, method, url
+                        auth.authorize(), expires, method, url, task
                     )
                 request_headers = (
                     self._with_credential(headers, credential)
@@ -307,7 +307,7 @@ class Pipeline:
                     and auth is not None
                     and not replayed
                     and await self._until(
-                        auth.refresh_after_unauthorized(credential), expires, method, url
+                        auth.refresh_after_unauthorized(credential), expires, method, url, task
                     )
                 ):
                     self._log(method, url, status, started, attempt, response.request_id, 0.0)
@@ -375,11 +375,16 @@ class Pipeline:
             self.metrics.limiter_wait_seconds += time.monotonic() - started
 
     async def _until(
-        self, awaitable: Awaitable[T], expires: float | None, method: str, url: URL
+        self,
+        awaitable: Awaitable[T],
+        expires: float | None,
+        method: str,
+        url: URL,
+        task: asyncio.Task[Any] | None,
     ) -> T:
         """Await ``awaitable`` (a token fetch, say), but no later than ``expires``."""
         try:
-            return await until_deadline(awaitable, expires, method, url)
+            return await self.transport.within(awaitable, expires, method, url, task)
         except DeadlineExceeded:
             self.metrics.failures += 1
             self.metrics.deadlines_exceeded += 1

@@ -116,22 +116,6 @@ def deadline_error(method: str, url: URL, *, sent: bool) -> DeadlineExceeded:
     return DeadlineExceeded("the call's deadline passed", sent=sent, method=method, url=str(url))
 
 
-async def until_deadline(
-    awaitable: Awaitable[T], deadline: float | None, method: str, url: URL
-) -> T:
-    """Await ``awaitable`` (a pool slot, the rate limiter, a token), but no later than
-    ``deadline`` (the loop's clock): then :class:`DeadlineExceeded`, nothing sent."""
-    if deadline is None:
-        return await awaitable
-    try:
-        async with asyncio.timeout_at(deadline) as scope:
-            return await awaitable
-    except TimeoutError:
-        if not scope.expired():
-            raise  # the awaited thing timed out on its own: not the deadline
-        raise deadline_error(method, url, sent=False) from None
-
-
 async def _read_at_most(response: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
     """Up to ``limit`` bytes of the (decompressed) body, and whether there was more."""
     chunks: list[bytes] = []
@@ -210,10 +194,10 @@ class _Timers:
     the earliest registered limit is reached, then re-arms for the next one.
     """
 
-    __slots__ = ("_due", "_expired", "_handle", "_loop", "_next")
+    __slots__ = ("_due", "_expired", "_handle", "_next", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self.loop = loop
         self._due: dict[asyncio.Task[Any], float] = {}
         self._expired: set[asyncio.Task[Any]] = set()
         self._handle: asyncio.TimerHandle | None = None
@@ -226,7 +210,7 @@ class _Timers:
             if self._handle is not None:
                 self._handle.cancel()
             self._next = when
-            self._handle = self._loop.call_at(when, self._fire)
+            self._handle = self.loop.call_at(when, self._fire)
 
     def discard(self, task: asyncio.Task[Any]) -> None:
         """``task``'s attempt is over. If its time ran out but the cancellation was turned
@@ -246,7 +230,7 @@ class _Timers:
 
     def _fire(self) -> None:
         self._handle = None
-        now = self._loop.time()
+        now = self.loop.time()
         upcoming = math.inf
         for task, when in self._due.items():
             if when <= now:
@@ -258,7 +242,7 @@ class _Timers:
                 upcoming = when
         self._next = upcoming
         if upcoming < math.inf:
-            self._handle = self._loop.call_at(upcoming, self._fire)
+            self._handle = self.loop.call_at(upcoming, self._fire)
 
     def close(self) -> None:
         """Stop the timer (the transport is closing)."""
@@ -355,7 +339,7 @@ class Transport:
         # timer and header objects for each of them: thousands of queued lookups then
         # cost a coroutine each, not a pile of objects the garbage collector walks.
         self._gate = _Gate(limit, loop) if limit else None
-        self._timers = _Timers(loop)
+        self._timers_for(loop)
         self._loop = loop
         return session
 
@@ -424,12 +408,14 @@ class Transport:
         session = self._session
         if session is None or self._loop is not loop:
             session = self._session_for(loop)
+        if task is None:
+            task = current_task(loop)
         gate = self._gate
         if gate is not None and (wait := gate.enter()) is not None:
-            await self._within(wait, deadline, method, url, task or current_task(loop))
+            await self.within(wait, deadline, method, url, task)
         try:
             if ready is not None and (wait := ready()) is not None:
-                await self._within(wait, deadline, method, url, task or current_task(loop))
+                await self.within(wait, deadline, method, url, task)
             now = loop.time()
             total = self._attempt_total
             ends = None if total is None else now + total  # the attempt's own limit
@@ -439,10 +425,9 @@ class Transport:
                 ends = deadline
             timers = self._timers
             timed = None
-            if ends is not None and timers is not None:
-                timed = task or current_task(loop)
-                if timed is not None:
-                    timers.add(timed, ends)
+            if ends is not None and timers is not None and task is not None:
+                timed = task
+                timers.add(task, ends)
             try:
                 try:
                     # Awaited, not entered: aiohttp's context manager costs four coroutines
@@ -501,23 +486,35 @@ class Transport:
                 gate.leave()
         raise error
 
-    async def _within(
+    def _timers_for(self, loop: asyncio.AbstractEventLoop) -> _Timers:
+        """The one timer for time limits on ``loop`` (made on first use)."""
+        timers = self._timers
+        if timers is None or timers.loop is not loop:
+            timers = self._timers = _Timers(loop)
+        return timers
+
+    async def within(
         self,
-        wait: Awaitable[None],
+        wait: Awaitable[T],
         deadline: float | None,
         method: str,
         url: URL,
-        task: asyncio.Task[Any] | None,
-    ) -> None:
-        """Await ``wait`` (a pool slot, the rate limiter) but no later than ``deadline``:
-        then :class:`DeadlineExceeded`, nothing sent. The deadline is kept by the attempts'
-        one timer, so a thousand queued requests arm no timer of their own."""
-        timers = self._timers
-        if deadline is None or task is None or timers is None:
+        task: asyncio.Task[Any] | None = None,
+    ) -> T:
+        """Await ``wait`` (a pool slot, the rate limiter, a token) but no later than
+        ``deadline`` (the loop's clock): then :class:`DeadlineExceeded`, nothing sent. The
+        deadline is kept by the one timer of every time limit, so a thousand queued
+        requests arm no timer of their own. ``task`` is the current task, if at hand."""
+        if deadline is None:
             return await wait
+        loop = asyncio.get_running_loop()
+        task = task or current_task(loop)
+        if task is None:  # not inside a task: nothing to cancel at the deadline
+            return await wait
+        timers = self._timers_for(loop)
         timers.add(task, deadline)
         try:
-            await wait
+            return await wait
         except asyncio.CancelledError:
             if timers.timed_out(task):
                 raise deadline_error(method, url, sent=False) from None
