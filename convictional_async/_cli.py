@@ -17,6 +17,7 @@ from .core.sandbox import (
     fault_settings,
     run_until_interrupted,
 )
+from .core.sandbox._cli import CannotListenError
 
 __all__ = ["main"]
 
@@ -100,8 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"convictional: error: {exc}", file=sys.stderr)
         return 2
-    except OSError as exc:  # e.g. the port is in use
-        print(f"convictional: error: {exc}", file=sys.stderr)
+    except CannotListenError as exc:  # the port is in use, the host does not resolve
+        print(exc, file=sys.stderr)
         return 1
 
 

@@ -21,10 +21,11 @@ from convictional_async.core._options import VERSION
 from convictional_async.core.sandbox import MAX_LATENCY, MAX_RATE_LIMIT
 from convictional_async.core.sandbox._cli import (
     MAX_PORT,
+    CannotListenError,
     host_type,
     integer_type,
-    listen_error,
     number_type,
+    run_until_interrupted,
 )
 
 from ._batcher import DEFAULT_CLOSE_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BATCH_SIZE
@@ -353,12 +354,9 @@ def _sandbox(args: argparse.Namespace) -> int:
         on_ready=_print_banner,
     )
     try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serving)
-    except OSError as exc:
-        raise CommandError(
-            listen_error(exc, "convious sandbox", args.host, args.port), status=1
-        ) from None
+        run_until_interrupted(serving, prog="convious sandbox", host=args.host, port=args.port)
+    except CannotListenError as exc:
+        raise CommandError(str(exc), status=1) from None
     return 0
 
 

@@ -24,7 +24,13 @@ It imports nothing from any API package. Example::
 """
 
 from ._admin import AdminRoutes, admin_error, read_admin_object
-from ._cli import FaultFlags, add_server_arguments, fault_settings, run_until_interrupted
+from ._cli import (
+    CannotListenError,
+    FaultFlags,
+    add_server_arguments,
+    fault_settings,
+    run_until_interrupted,
+)
 from ._faults import (
     FAULT_KINDS,
     MAX_ADVERTISED_LIMIT,
@@ -59,6 +65,7 @@ __all__ = [
     "MAX_SCRIPTED",
     "AdminRoutes",
     "ApiSandbox",
+    "CannotListenError",
     "Dropped",
     "EmulatedApi",
     "FaultFlags",

@@ -24,6 +24,7 @@ from ._ratelimit import MAX_RATE_LIMIT
 
 __all__ = [
     "MAX_PORT",
+    "CannotListenError",
     "FaultFlags",
     "add_server_arguments",
     "fault_settings",
@@ -149,13 +150,17 @@ def fault_settings(args: argparse.Namespace) -> FaultFlags:
     }
 
 
+class CannotListenError(Exception):
+    """The sandbox could not listen; the message is one line for the user."""
+
+
 def run_until_interrupted(
     serving: Coroutine[Any, Any, None], *, prog: str, host: str, port: int
 ) -> None:
     """Run ``serving`` in a new event loop until it ends or Ctrl-C is pressed; a server
-    that cannot listen exits with one line on stderr (status 1)."""
+    that cannot listen raises :class:`CannotListenError` (its message names the cause)."""
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serving)
     except OSError as exc:
-        raise SystemExit(listen_error(exc, prog, host, port)) from None
+        raise CannotListenError(listen_error(exc, prog, host, port)) from None

@@ -65,16 +65,16 @@ def test_a_bad_port_is_one_argparse_error_naming_the_flag(
     assert "argument --port:" in capsys.readouterr().err
 
 
-def test_a_port_in_use_is_one_line_and_status_1() -> None:
+def test_a_port_in_use_is_one_line_and_status_1(capsys: pytest.CaptureFixture[str]) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         status = exit_status(["sandbox", "--port", str(port), "--products", "1"])
-    assert isinstance(status, str)
-    assert status == (
+    assert status == 1
+    assert capsys.readouterr().err == (
         f"convictional sandbox: error: cannot listen on 127.0.0.1:{port}: the port is in use "
-        "(pick another --port, or --port 0 for a free one)"
+        "(pick another --port, or --port 0 for a free one)\n"
     )
 
 
