@@ -16,7 +16,6 @@ import attrs
 
 from ._errors import VERSION_HEADER
 from .core._raw import RawResponse as CoreRawResponse
-from .core._raw import call_and_response
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -41,5 +40,4 @@ async def with_raw_response(
     call: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
 ) -> RawResponse[T]:
     """Await ``call(*args, **kwargs)``; its result with its last successful response."""
-    parsed, last = await call_and_response(functools.partial(call, *args, **kwargs))
-    return RawResponse(status=last.status, headers=last.headers, parsed=parsed)
+    return await RawResponse[T].of(functools.partial(call, *args, **kwargs))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -27,7 +28,7 @@ from convictional_async.core._base_client import BaseClient
 from convictional_async.core._client_closed import CallGuard
 from convictional_async.core._options import base_url as base_url_option
 from convictional_async.core._options import timeout_option, user_agent
-from convictional_async.core._raw import RawResponse, call_and_response
+from convictional_async.core._raw import RawResponse
 from convictional_async.core._validate import positive_int
 
 from ._auth import DEFAULT_LEEWAY, MAX_TOKEN_LIFETIME, ClientCredentialsAuth
@@ -262,8 +263,7 @@ class ConviousClient(BaseClient):
             raw = await client.with_raw_response(client.pricing.get_prices, **lookup)
             print(raw.status, raw.request_id, raw.parsed)
         """
-        parsed, response = await call_and_response(lambda: call(*args, **kwargs))
-        return RawResponse(status=response.status, headers=response.headers, parsed=parsed)
+        return await RawResponse[T].of(functools.partial(call, *args, **kwargs))
 
     async def login(self) -> None:
         """Get a token now (a valid one already held is kept), so that wrong credentials

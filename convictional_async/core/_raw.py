@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Generic, TypeVar
+from typing import Generic, Self, TypeVar
 
 import attrs
 
@@ -22,7 +22,7 @@ T = TypeVar("T")
 capture: contextvars.ContextVar[list[Response] | None] = contextvars.ContextVar(
     "convictional_async_raw_response", default=None
 )
-"""The responses recorded for the :func:`with_raw_response` call running in this context."""
+"""The responses recorded for the :func:`call_and_response` call running in this context."""
 
 
 @attrs.frozen(kw_only=True)
@@ -37,6 +37,12 @@ class RawResponse(Generic[T]):
     status: int
     headers: Mapping[str, str]
     parsed: T
+
+    @classmethod
+    async def of(cls, call: Callable[[], Awaitable[T]]) -> Self:
+        """Await ``call()``; its result with the last successful response it received."""
+        parsed, response = await call_and_response(call)
+        return cls(status=response.status, headers=response.headers, parsed=parsed)
 
     @property
     def request_id(self) -> str | None:
