@@ -10,7 +10,8 @@ same responder as ``pricing.py``, in interleaved rounds; CPU per lookup is compa
 * ``aiohttp-lean``: the lean plain-aiohttp client of ``pricing.py``;
 * ``raw``: the SDK's validation, encoding and decoding around a bare
   ``await session.request(...)`` on the SDK's own session (no transport, no pipeline);
-* ``transport``: the same through ``Transport.send`` (pool queue, time limits, body cap);
+* ``transport``: the same through ``Transport.send`` (pool queue, time limits, body cap),
+  which on its own session sends below ``session.request`` (its direct path);
 * ``pipeline``: the same through ``Pipeline.send`` (auth, limiter, metrics, close guard);
 * ``sdk``: ``client.pricing.get_prices()`` as users call it (coalescing included).
 

@@ -60,3 +60,16 @@ async def serve() -> AsyncIterator[Callable[..., Awaitable[URL]]]:
     yield start
     for runner in reversed(runners):
         await runner.cleanup()
+
+
+@pytest.fixture(params=["direct", "session.request"])
+def aiohttp_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test on both of the transport's ways into aiohttp: its direct path below
+    ``ClientSession.request`` (on its own session) and ``session.request`` itself."""
+    from convictional_async.core import _transport
+
+    if request.param == "session.request":
+        monkeypatch.setattr(_transport, "_DIRECT", False)
+    elif not _transport._DIRECT:
+        pytest.skip("this aiohttp release has no direct path")
+    return str(request.param)

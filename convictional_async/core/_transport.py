@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 import attrs
+from aiohttp.helpers import TimerNoop
 from multidict import CIMultiDict, istr
 from yarl import URL
 
@@ -251,6 +252,133 @@ class _Timers:
             self._handle = None
 
 
+def _aiohttp_release() -> tuple[int, int]:
+    major, minor = aiohttp.__version__.split(".")[:2]
+    return int(major), int(minor)
+
+
+DIRECT_AIOHTTP_RELEASES = ((3, 14),)
+"""The aiohttp releases (major, minor) whose internals :class:`_Direct` is tested against."""
+_DIRECT = _aiohttp_release() in DIRECT_AIOHTTP_RELEASES
+_SESSION_REQUEST = aiohttp.ClientSession._request
+_NO_TIMER = TimerNoop()
+_NO_TRACES: list[Any] = []  # read by aiohttp, never appended to
+
+
+class _Direct:
+    """Sends a request on a session the transport made itself, below ``session.request``.
+
+    ``ClientSession._request`` spends about a fifth of a small lookup's CPU on features
+    this session never uses: merging default headers, cookies (the jar is a dummy), auth
+    and netrc, proxies, trace hooks, middlewares, redirects (never followed), its own
+    timer (off: ``_Timers`` keeps time) and a closure per request. What is left is what
+    aiohttp itself does once those are ruled out, in the same order and with the same
+    clean-up: build the ``ClientRequest``, take a connection from the connector (its
+    connect timeout included), set the parser's limits, send, read the status line and
+    headers.
+
+    It relies on aiohttp internals (``ClientRequest``'s keywords, ``connector.connect``,
+    ``set_response_params``), so the transport uses it only on the releases in
+    :data:`DIRECT_AIOHTTP_RELEASES`, only on its own session (a user's session may carry
+    cookies, traces or middlewares: it goes through ``session.request``), and only while
+    ``ClientSession._request`` is aiohttp's own (test doubles such as aioresponses
+    replace it, and then see every request).
+    """
+
+    __slots__ = (
+        "_auto_decompress",
+        "_ceil_threshold",
+        "_connector",
+        "_loop",
+        "_max_field_size",
+        "_max_headers",
+        "_max_line_size",
+        "_read_bufsize",
+        "_response_class",
+        "_schemes",
+        "_session",
+        "_timeout",
+    )
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        timeout: aiohttp.ClientTimeout,
+        loop: asyncio.AbstractEventLoop,
+    ) -> None:
+        connector = session.connector
+        assert connector is not None
+        self._session = session
+        self._connector = connector
+        self._timeout = timeout
+        self._loop = loop
+        # The session's own settings, read once (they are fixed when it is created).
+        self._response_class = session._response_class
+        self._auto_decompress = session.auto_decompress
+        self._read_bufsize = session._read_bufsize
+        self._max_line_size = session._max_line_size
+        self._max_field_size = session._max_field_size
+        self._max_headers = session._max_headers
+        self._ceil_threshold = connector._timeout_ceil_threshold
+        self._schemes = connector.allowed_protocol_schema_set
+
+    async def request(
+        self, method: str, url: URL, headers: CIMultiDict[str], body: bytes | None
+    ) -> aiohttp.ClientResponse:
+        """What ``session.request(method, url, data=body, headers=headers,
+        allow_redirects=False)`` returns, for this transport's session."""
+        if self._session.closed:
+            raise RuntimeError("Session is closed")
+        if url.scheme not in self._schemes:
+            raise aiohttp.NonHttpUrlClientError(url)
+        if not url.raw_host:
+            raise aiohttp.InvalidUrlClientError(url)
+        request = aiohttp.ClientRequest(
+            method,
+            url,
+            headers=headers,
+            data=body,
+            loop=self._loop,
+            response_class=self._response_class,
+            timer=_NO_TIMER,
+            session=self._session,
+            traces=_NO_TRACES,
+        )
+        try:
+            connection = await self._connector.connect(
+                request, traces=_NO_TRACES, timeout=self._timeout
+            )
+        except TimeoutError as exc:
+            raise aiohttp.ConnectionTimeoutError(
+                f"Connection timeout to host {request.url}"
+            ) from exc
+        protocol = connection.protocol
+        assert protocol is not None
+        protocol.set_response_params(
+            timer=_NO_TIMER,
+            skip_payload=request.method == "HEAD",
+            read_until_eof=True,
+            auto_decompress=self._auto_decompress,
+            read_timeout=self._timeout.sock_read,
+            read_bufsize=self._read_bufsize,
+            timeout_ceil_threshold=self._ceil_threshold,
+            max_line_size=self._max_line_size,
+            max_field_size=self._max_field_size,
+            max_headers=self._max_headers,
+        )
+        try:
+            response = await request.send(connection)
+            try:
+                await response.start(connection)
+            except BaseException:
+                response.close()
+                raise
+        except BaseException:
+            connection.close()
+            raise
+        return response
+
+
 class Transport:
     """Sends requests over one long-lived aiohttp session.
 
@@ -310,6 +438,7 @@ class Transport:
         self._prepared_headers: dict[int, tuple[Mapping[str, str], CIMultiDict[str]]] = {}
         self._gate: _Gate | None = None
         self._timers: _Timers | None = None
+        self._direct: _Direct | None = None
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -340,6 +469,8 @@ class Transport:
         # cost a coroutine each, not a pile of objects the garbage collector walks.
         self._gate = _Gate(limit, loop) if limit else None
         self._timers_for(loop)
+        if self._owns_session and _DIRECT:
+            self._direct = _Direct(session, self._timeout, loop)
         self._loop = loop
         return session
 
@@ -432,14 +563,18 @@ class Transport:
                 try:
                     # Awaited, not entered: aiohttp's context manager costs four coroutines
                     # per request; release() is what its exit does once the body is read.
-                    response = await session.request(
-                        method,
-                        url,
-                        data=body,
-                        headers=self._prepared(headers),
-                        allow_redirects=False,
-                        timeout=self._timeout,
-                    )
+                    direct = self._direct
+                    if direct is not None and aiohttp.ClientSession._request is _SESSION_REQUEST:
+                        response = await direct.request(method, url, self._prepared(headers), body)
+                    else:
+                        response = await session.request(
+                            method,
+                            url,
+                            data=body,
+                            headers=self._prepared(headers),
+                            allow_redirects=False,
+                            timeout=self._timeout,
+                        )
                     try:
                         status = response.status
                         if 200 <= status < 300:
@@ -540,5 +675,6 @@ class Transport:
         if self._timers is not None:
             self._timers.close()
         session, self._session = self._session, None
+        self._direct = None
         if session is not None and self._owns_session:
             await session.close()

@@ -22,6 +22,8 @@ from convictional_async.core import (
     translate_error,
 )
 
+pytestmark = pytest.mark.usefixtures("aiohttp_path")
+
 
 @pytest.fixture
 async def local_server(serve):

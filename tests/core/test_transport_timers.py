@@ -10,6 +10,8 @@ from aiohttp import web
 from convictional_async.core import DeadlineExceeded, RequestTimeout, Timeout, Transport
 from convictional_async.core._transport import _Timers
 
+pytestmark = pytest.mark.usefixtures("aiohttp_path")
+
 
 @pytest.fixture
 async def slow_url(serve):
