@@ -195,9 +195,3 @@ async def hostile() -> AsyncIterator[HostileServer]:
         yield server
     finally:
         await runner.cleanup()
-
-
-@pytest.fixture(autouse=True)
-def _on_both_aiohttp_paths(aiohttp_path: str) -> str:
-    """Every hostile scenario runs on the transport's direct path and on ``session.request``."""
-    return aiohttp_path

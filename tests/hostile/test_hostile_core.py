@@ -24,6 +24,10 @@ from convictional_async.core import (
 
 from .conftest import TOKEN
 
+# The transport meets each hostile server on both of its ways into aiohttp (its direct path
+# and session.request); the client-level hostile tests above the transport use the default.
+pytestmark = pytest.mark.usefixtures("aiohttp_path")
+
 KEY = "hostile-api-key-123"
 
 
