@@ -47,8 +47,9 @@ async def run_batcher(base: str, count: int) -> dict[str, Any]:
     """Every event through ``EventBatcher``."""
     from convious import ConviousClient, ProductAvailabilityChanged
 
-    options = {"identity_url": base, "inventory_url": base, "pricer_url": base}
-    async with ConviousClient("bench", "bench-secret", **options) as client:
+    async with ConviousClient(
+        "bench", "bench-secret", identity_url=base, inventory_url=base, pricer_url=base
+    ) as client:
         batcher = client.inventory.batcher(max_batch_size=500, linger=0.005, max_buffer=10_000)
         async with batcher:
             for n in range(count):
@@ -64,8 +65,9 @@ async def run_per_event(base: str, count: int) -> dict[str, Any]:
     """One POST per event, in order, through the SDK."""
     from convious import ConviousClient, ProductAvailabilityChanged
 
-    options = {"identity_url": base, "inventory_url": base, "pricer_url": base}
-    async with ConviousClient("bench", "bench-secret", **options) as client:
+    async with ConviousClient(
+        "bench", "bench-secret", identity_url=base, inventory_url=base, pricer_url=base
+    ) as client:
         for n in range(count):
             await client.inventory.publish(
                 [

@@ -42,3 +42,8 @@ def test_mypy_strict_on_the_packages():
         sys.executable, "-m", "mypy", "--strict", "-p", "convictional_async", "-p", "convious"
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_on_the_benchmarks():
+    result = run(sys.executable, "-m", "mypy", "--strict", "benchmarks")
+    assert result.returncode == 0, result.stdout + result.stderr
