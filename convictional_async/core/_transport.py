@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import types
 from asyncio import current_task
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -252,15 +253,29 @@ class _Timers:
             self._handle = None
 
 
-def _aiohttp_release() -> tuple[int, int]:
-    major, minor = aiohttp.__version__.split(".")[:2]
-    return int(major), int(minor)
+def _aiohttp_own(func: object, qualname: str) -> bool:
+    """Whether ``func`` is aiohttp's own function, not a wrapper or a mock put over it
+    (ddtrace wraps ``_request`` when aiohttp is imported, before this module is)."""
+    code = getattr(func, "__code__", None)
+    return (
+        type(func) is types.FunctionType
+        and code is not None
+        and code.co_qualname == qualname
+        and code.co_filename == aiohttp.client.__file__
+    )
 
 
-DIRECT_AIOHTTP_RELEASES = ((3, 14),)
-"""The aiohttp releases (major, minor) whose internals :class:`_Direct` is tested against."""
-_DIRECT = _aiohttp_release() in DIRECT_AIOHTTP_RELEASES
+DIRECT_AIOHTTP_VERSIONS = frozenset(f"3.14.{patch}" for patch in range(6))
+"""The aiohttp versions whose internals :class:`_Direct` was checked against (the calls it
+makes have the same signatures in 3.14.0 to 3.14.5); any other goes through
+``session.request``."""
 _SESSION_REQUEST = aiohttp.ClientSession._request
+_SESSION_REQUEST_PUBLIC = aiohttp.ClientSession.request
+_DIRECT = (
+    aiohttp.__version__ in DIRECT_AIOHTTP_VERSIONS
+    and _aiohttp_own(_SESSION_REQUEST, "ClientSession._request")
+    and _aiohttp_own(_SESSION_REQUEST_PUBLIC, "ClientSession.request")
+)
 _NO_TIMER = TimerNoop()
 _NO_TRACES: list[Any] = []  # read by aiohttp, never appended to
 
@@ -278,11 +293,14 @@ class _Direct:
     headers.
 
     It relies on aiohttp internals (``ClientRequest``'s keywords, ``connector.connect``,
-    ``set_response_params``), so the transport uses it only on the releases in
-    :data:`DIRECT_AIOHTTP_RELEASES`, only on its own session (a user's session may carry
-    cookies, traces or middlewares: it goes through ``session.request``), and only while
-    ``ClientSession._request`` is aiohttp's own (test doubles such as aioresponses
-    replace it, and then see every request).
+    ``set_response_params``), so the transport uses it only on the versions in
+    :data:`DIRECT_AIOHTTP_VERSIONS`; only on its own session, and only while that session
+    is as the transport made it (see :meth:`usable`: a user's session, or one that
+    instrumentation gave trace configs, goes through ``session.request``); and only while
+    ``ClientSession.request`` and ``_request`` are aiohttp's own functions, checked at
+    import (ddtrace wraps ``_request`` as aiohttp is imported) and on every request (test
+    doubles such as aioresponses or ``mock.patch`` replace them, and then see every
+    request). URLs with credentials in them go through ``session.request`` too.
     """
 
     __slots__ = (
@@ -299,6 +317,27 @@ class _Direct:
         "_session",
         "_timeout",
     )
+
+    @staticmethod
+    def usable(session: aiohttp.ClientSession) -> bool:
+        """Whether ``session`` is still as the transport made it. Instrumentation that wraps
+        ``ClientSession.__init__`` (OpenTelemetry, Sentry) adds trace configs that inject
+        propagation headers and record spans: ``session.request`` must run them."""
+        return (
+            not session.trace_configs
+            and not session._middlewares
+            and isinstance(session.cookie_jar, aiohttp.DummyCookieJar)
+            and not session.headers
+            and not session.skip_auto_headers
+            and session.auth is None
+            and session._default_proxy is None
+            and not session.trust_env
+            and session._base_url is None
+            and not session.raise_for_status
+            and session.version == aiohttp.HttpVersion11
+            and session._request_class is aiohttp.ClientRequest
+            and session.connector is not None
+        )
 
     def __init__(
         self,
@@ -333,6 +372,17 @@ class _Direct:
             raise aiohttp.NonHttpUrlClientError(url)
         if not url.raw_host:
             raise aiohttp.InvalidUrlClientError(url)
+        if url.raw_user is not None or url.raw_password is not None:
+            # session.request strips them into Basic auth and refuses an Authorization
+            # header beside them; ClientRequest alone would let them override it.
+            return await self._session.request(
+                method,
+                url,
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+                timeout=self._timeout,
+            )
         request = aiohttp.ClientRequest(
             method,
             url,
@@ -345,37 +395,44 @@ class _Direct:
             traces=_NO_TRACES,
         )
         try:
-            connection = await self._connector.connect(
-                request, traces=_NO_TRACES, timeout=self._timeout
-            )
-        except TimeoutError as exc:
-            raise aiohttp.ConnectionTimeoutError(
-                f"Connection timeout to host {request.url}"
-            ) from exc
-        protocol = connection.protocol
-        assert protocol is not None
-        protocol.set_response_params(
-            timer=_NO_TIMER,
-            skip_payload=request.method == "HEAD",
-            read_until_eof=True,
-            auto_decompress=self._auto_decompress,
-            read_timeout=self._timeout.sock_read,
-            read_bufsize=self._read_bufsize,
-            timeout_ceil_threshold=self._ceil_threshold,
-            max_line_size=self._max_line_size,
-            max_field_size=self._max_field_size,
-            max_headers=self._max_headers,
-        )
-        try:
-            response = await request.send(connection)
             try:
-                await response.start(connection)
+                connection = await self._connector.connect(
+                    request, traces=_NO_TRACES, timeout=self._timeout
+                )
+            except TimeoutError as exc:
+                raise aiohttp.ConnectionTimeoutError(
+                    f"Connection timeout to host {request.url}"
+                ) from exc
+            protocol = connection.protocol
+            assert protocol is not None
+            protocol.set_response_params(
+                timer=_NO_TIMER,
+                skip_payload=request.method == "HEAD",
+                read_until_eof=True,
+                auto_decompress=self._auto_decompress,
+                read_timeout=self._timeout.sock_read,
+                read_bufsize=self._read_bufsize,
+                timeout_ceil_threshold=self._ceil_threshold,
+                max_line_size=self._max_line_size,
+                max_field_size=self._max_field_size,
+                max_headers=self._max_headers,
+            )
+            try:
+                response = await request.send(connection)
+                try:
+                    await response.start(connection)
+                except BaseException:
+                    response.close()
+                    raise
             except BaseException:
-                response.close()
+                connection.close()
                 raise
-        except BaseException:
-            connection.close()
+        except aiohttp.ClientError:
             raise
+        except OSError as exc:  # as _request does: a bare OSError becomes ClientOSError
+            if exc.errno is None and isinstance(exc, TimeoutError):
+                raise
+            raise aiohttp.ClientOSError(*exc.args) from exc
         return response
 
 
@@ -469,7 +526,7 @@ class Transport:
         # cost a coroutine each, not a pile of objects the garbage collector walks.
         self._gate = _Gate(limit, loop) if limit else None
         self._timers_for(loop)
-        if self._owns_session and _DIRECT:
+        if self._owns_session and _DIRECT and _Direct.usable(session):
             self._direct = _Direct(session, self._timeout, loop)
         self._loop = loop
         return session
@@ -564,7 +621,11 @@ class Transport:
                     # Awaited, not entered: aiohttp's context manager costs four coroutines
                     # per request; release() is what its exit does once the body is read.
                     direct = self._direct
-                    if direct is not None and aiohttp.ClientSession._request is _SESSION_REQUEST:
+                    if (
+                        direct is not None
+                        and aiohttp.ClientSession._request is _SESSION_REQUEST
+                        and aiohttp.ClientSession.request is _SESSION_REQUEST_PUBLIC
+                    ):
                         response = await direct.request(method, url, self._prepared(headers), body)
                     else:
                         response = await session.request(

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import gzip
 import json
 import socket
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from unittest import mock
 
@@ -214,3 +218,93 @@ async def test_after_aclose_nothing_is_sent(server):
     await transport.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await transport.send("GET", server / "echo", {}, None)
+
+
+async def test_trace_configs_added_by_instrumentation_still_run(server, monkeypatch, direct_calls):
+    """OpenTelemetry and Sentry wrap ClientSession.__init__ to add a TraceConfig."""
+    started = []
+
+    async def on_start(session, context, params):  # type: ignore[no-untyped-def]
+        started.append(params.method)
+        params.headers["traceparent"] = "00-1-2-01"
+
+    original = aiohttp.ClientSession.__init__
+
+    def instrumented(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        config = aiohttp.TraceConfig()
+        config.on_request_start.append(on_start)
+        kwargs["trace_configs"] = [*(kwargs.get("trace_configs") or ()), config]
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(aiohttp.ClientSession, "__init__", instrumented)
+    transport = Transport()
+    try:
+        response = await transport.send("GET", server / "echo", {}, None)
+    finally:
+        await transport.aclose()
+    assert started == ["GET"]
+    assert json.loads(response.body)["headers"]["traceparent"] == "00-1-2-01"
+    assert direct_calls == []
+
+
+async def test_a_patched_public_session_request_sees_every_request(server, transport):
+    fake = mock.AsyncMock(side_effect=RuntimeError("mocked"))
+    with (
+        mock.patch.object(aiohttp.ClientSession, "request", fake),
+        pytest.raises(RuntimeError, match="mocked"),
+    ):
+        await transport.send("GET", server / "echo", {}, None)
+    assert fake.await_count == 1
+
+
+@pytest.mark.parametrize(
+    "prelude",
+    [
+        # ddtrace-run wraps ClientSession._request as aiohttp is imported, before the SDK
+        """
+        import functools
+        original = aiohttp.ClientSession._request
+        @functools.wraps(original)
+        async def traced(self, *args, **kwargs):
+            return await original(self, *args, **kwargs)
+        aiohttp.ClientSession._request = traced
+        """,
+        "aiohttp.__version__ = '3.14.99'  # a release nobody checked the direct path against",
+    ],
+    ids=["request-wrapped-before-import", "unchecked-aiohttp-version"],
+)
+def test_the_direct_path_is_off_when_aiohttp_is_not_as_checked(prelude):
+    code = (
+        "import aiohttp\n"
+        + textwrap.dedent(prelude)
+        + textwrap.dedent(
+            """
+        from convictional_async.core import _transport
+        print(_transport._DIRECT)
+        """
+        )
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [TimeoutError(errno.ETIMEDOUT, "timed out"), ConnectionResetError(errno.ECONNRESET, "reset")],
+)
+async def test_a_bare_os_error_is_a_client_os_error_on_both_paths(server, transport, raised):
+    async def boom(self, connection):  # type: ignore[no-untyped-def]
+        raise raised
+
+    with (
+        mock.patch.object(aiohttp.ClientRequest, "send", boom),
+        pytest.raises(ConnectionLost) as caught,
+    ):
+        await transport.send("POST", server / "echo", {}, b"{}")
+    assert isinstance(caught.value.__cause__, aiohttp.ClientOSError)
+
+
+async def test_credentials_in_the_url_never_override_the_authorization_header(server, transport):
+    url = (server / "echo").with_user("u").with_password("p")
+    with pytest.raises(ValueError, match="Cannot combine AUTHORIZATION"):
+        await transport.send("GET", url, {"Authorization": "k"}, None)
