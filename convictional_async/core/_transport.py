@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import sys
 import types
 from asyncio import current_task
 from collections import deque
@@ -32,6 +33,7 @@ from ._errors import (
     TransportError,
 )
 from ._response import Response
+from ._validate import brief
 
 T = TypeVar("T")
 
@@ -42,16 +44,27 @@ ERROR_BODY_BYTES = 64 * 1024
 """How much of an error response's body is read (the rest is left unread)."""
 
 
-def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and (
-        isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+def _optional_seconds(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A finite number of seconds > 0, or ``None`` (no limit); NaN and infinity are refused.
+
+    ``None`` is the one way to say "no limit", so ``inf`` is not a second spelling of it, and
+    NaN (which compares false with everything) never reaches a timer. An int too large
+    for a float is not finite either.
+    """
+    if value is None:
+        return
+    if isinstance(value, bool) or not (
+        isinstance(value, int | float) and 0 < value <= sys.float_info.max
     ):
-        raise ValueError(f"{attribute.name} must be a number > 0 or None, got {value!r}")
+        raise ValueError(
+            f"{attribute.name} must be a finite number of seconds > 0, or None for no limit, "
+            f"got {brief(value)}"
+        )
 
 
 @attrs.frozen(kw_only=True)
 class Timeout:
-    """Time limits in seconds (``None``: no limit).
+    """Time limits in seconds, each a finite number > 0 or ``None`` (no limit).
 
     ``deadline`` bounds a whole call: waiting for a connection slot, for the rate limiter
     and for a token, every attempt and every retry; when it passes, the call raises
@@ -63,10 +76,10 @@ class Timeout:
     60.0
     """
 
-    total: float | None = attrs.field(default=30.0, validator=_optional_positive)
-    connect: float | None = attrs.field(default=10.0, validator=_optional_positive)
-    read: float | None = attrs.field(default=None, validator=_optional_positive)
-    deadline: float | None = attrs.field(default=60.0, validator=_optional_positive)
+    total: float | None = attrs.field(default=30.0, validator=_optional_seconds)
+    connect: float | None = attrs.field(default=10.0, validator=_optional_seconds)
+    read: float | None = attrs.field(default=None, validator=_optional_seconds)
+    deadline: float | None = attrs.field(default=60.0, validator=_optional_seconds)
 
     def to_aiohttp(self) -> aiohttp.ClientTimeout:
         """The equivalent aiohttp timeout."""

@@ -4,6 +4,7 @@ ConviousClient against the real sandbox, and the core mechanism under them."""
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import date
 
 import pytest
@@ -79,6 +80,8 @@ async def test_concurrent_raw_responses_see_their_own_request(sandbox, client):
     [
         ({"timeout": 0}, "timeout"),
         ({"timeout": "5"}, "timeout"),
+        ({"timeout": math.nan}, "timeout"),
+        ({"timeout": math.inf}, "timeout"),
         ({"max_retries": -1}, "max_retries"),
         ({"max_retries": True}, "max_retries"),
         ({"extra_headers": {"X-A": "1\r\nX-B: 2"}}, "extra_headers"),

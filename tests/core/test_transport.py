@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import ssl
 from unittest import mock
 
@@ -236,6 +237,16 @@ def test_invalid_transport_options_are_value_errors(kwargs):
 def test_invalid_timeouts_are_value_errors(kwargs):
     with pytest.raises(ValueError, match=next(iter(kwargs))):
         Timeout(**kwargs)
+
+
+@pytest.mark.parametrize("field", ["total", "connect", "read", "deadline"])
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 10**400])
+def test_a_limit_that_is_not_a_finite_number_is_refused_in_favour_of_none(field, value):
+    """NaN compares false with everything, so ``nan <= 0`` once let it through as a limit;
+    an int too large for a float would only fail once a timer is set."""
+    with pytest.raises(ValueError, match=rf"^{field} must be a finite .*None for no limit"):
+        Timeout(**{field: value})
+    assert getattr(Timeout(**{field: None}), field) is None
 
 
 async def test_gate_serves_waiters_in_order_and_newcomers_never_overtake():
