@@ -14,12 +14,14 @@ A :class:`LocalRateLimiter` does three things for every request that uses it:
   at ``max_pause``, with a little jitter on resume. Requests already waiting for a slot
   check the pause again right before they leave.
 * **A rate that is learned.** A rate the server advertises (``X-Rate-Limit-Limit`` with
-  ``X-Rate-Limit-Duration``) wins. Where none is advertised, a 429 cuts the rate to about
-  what the server accepted in the last second (multiplicative decrease), and each second of
-  successes raises it by 1% (additive increase, as TCP does). Every learned or advertised
-  value has a floor (:data:`MIN_RATE`), never exceeds the configured limit, and recovers:
-  an advertised limit lapses when the server stops sending it, and a learned one once it
-  has grown back past the configured limit or :data:`RECOVERY` seconds pass without a 429.
+  ``X-Rate-Limit-Duration``) wins: each response that advertises it replaces a learned
+  rate, and a 429 that advertises it pauses without a cut. Where none is advertised, a
+  429 cuts the rate to about what the server accepted in the last second (multiplicative
+  decrease), and each second of successes raises it by 1% (additive increase, as TCP
+  does). Every learned or advertised value has a floor (:data:`MIN_RATE`), never exceeds
+  the configured limit, and recovers: an advertised limit lapses when the server stops
+  sending it, and a learned one once it has grown back past the configured limit or
+  :data:`RECOVERY` seconds pass without a 429.
 
 The limiter keeps one budget per process: its state sits behind a thread lock and runs on
 ``time.monotonic`` (the clock every asyncio loop uses), so clients on several event loops
@@ -297,8 +299,12 @@ class RateLearner:
         if rate is not None and (
             (ceiling is not None and rate >= ceiling) or now - self._last_throttle > RECOVERY
         ):
-            self.rate = None
-            self._next_increase = math.inf
+            self.forget()
+
+    def forget(self) -> None:
+        """Drop the learned rate (it recovered, or the server advertised its own)."""
+        self.rate = None
+        self._next_increase = math.inf
 
 
 @attrs.frozen
@@ -506,17 +512,18 @@ class LocalRateLimiter:
             if advertised is not None:
                 if advertised != self._advertised:
                     logger.info("the server advertises a rate limit of %r", advertised)
-                    self._learner.rate = None
                 self._advertised = advertised
                 self._advertised_until = now + ADVERTISED_TTL
+                self._learner.forget()  # the server's word, every time it is given, wins
             elif self._advertised is not None and now > self._advertised_until:
                 self._advertised = None
             if status == 429:
                 self.throttled += 1
-                capped = min(pause or 0.0, self._max_pause)
-                learned = self._learner.on_throttle(now, pause=capped)
-                if learned is not None:
-                    logger.info("throttled: pacing at %.3f requests/s", learned)
+                if advertised is None:  # AIMD only where this reply advertises no limit
+                    capped = min(pause or 0.0, self._max_pause)
+                    learned = self._learner.on_throttle(now, pause=capped)
+                    if learned is not None:
+                        logger.info("throttled: pacing at %.3f requests/s", learned)
             elif 200 <= status < 300:
                 self._learner.on_success(now)
                 self._learner.recover(now, self._ceiling())

@@ -314,6 +314,33 @@ def test_the_latest_advertised_limit_wins_below_the_configured_ceiling():
     assert limiter.limit == RateLimit(max_requests=10, period=1)  # never above the ceiling
 
 
+async def test_a_fresh_advertised_limit_wins_over_a_rate_learned_from_429s():
+    vt = VirtualTime()
+    limiter = limiter_on(vt)
+    five = {"X-Rate-Limit-Limit": "5", "X-Rate-Limit-Duration": "1"}
+    for _ in range(10):  # the key is shared elsewhere: 2 of our requests a second get through
+        vt.now += 0.5
+        limiter.observe(200, five)
+    limiter.observe(429, {"Retry-After": "1"})  # a bare 429: AIMD cuts below the advertised 5
+    assert limiter.limit.per_second == pytest.approx(2)
+    vt.now += 1.5
+    limiter.observe(200, five)  # the server says 5 again: its word wins at once
+    assert limiter.limit == RateLimit(max_requests=5, period=1)
+    vt.now += 0.5
+    limiter.observe(429, {"Retry-After": "1", **five})  # a 429 that advertises: pause, no cut
+    assert limiter.limit == RateLimit(max_requests=5, period=1)
+    assert (limiter.throttled, limiter.pauses) == (2, 2)
+    for _ in range(8):  # the server stops advertising: the limit lapses ...
+        vt.now += 40
+        limiter.observe(200, {})
+    assert limiter.limit is None
+    for _ in range(10):
+        vt.now += 0.5
+        limiter.observe(200, {})
+    limiter.observe(429, {"Retry-After": "1"})  # ... and 429s are learned from again
+    assert limiter.limit.per_second == pytest.approx(2)
+
+
 def test_unlimited_limiter_adopts_server_limit():
     limiter = LocalRateLimiter()
     limiter.observe(200, {"X-Rate-Limit-Limit": "5", "X-Rate-Limit-Duration": "1"})
