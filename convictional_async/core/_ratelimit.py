@@ -99,6 +99,13 @@ def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> Non
         raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
 
 
+def _seconds(name: str, value: object) -> float:
+    """``value`` as a number of seconds >= 0 (NaN and a bool are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    return float(value)
+
+
 def _margin(_: object, attribute: attrs.Attribute[float], value: float) -> None:
     if isinstance(value, bool) or not (isinstance(value, int | float) and 0 <= value <= 1):
         raise ValueError(f"{attribute.name} must be a number from 0 to 1, got {value!r}")
@@ -366,17 +373,14 @@ class LocalRateLimiter:
     ) -> None:
         if limit is not None and not isinstance(limit, RateLimit):
             raise ValueError("limit must be a RateLimit or None")
-        for name, value in (("default_pause", default_pause), ("max_pause", max_pause)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+        self._default_pause = _seconds("default_pause", default_pause)
+        self._max_pause = _seconds("max_pause", max_pause)
         self._configured = limit
         self._advertised: RateLimit | None = None
         self._advertised_until = 0.0
         self._learner = RateLearner()
         self._limit = limit
         self._interval = limit.interval if limit is not None else 0.0
-        self._default_pause = float(default_pause)
-        self._max_pause = float(max_pause)
         self._clock = clock
         self._sleep = sleep
         self._rand = rand
@@ -413,6 +417,18 @@ class LocalRateLimiter:
             if configured is None or limit.per_second < configured.per_second:
                 self._configured = limit
                 self._update_limit()
+
+    @property
+    def max_pause(self) -> float:
+        """The longest one response can pause this limiter, in seconds."""
+        return self._max_pause
+
+    def extend_max_pause(self, max_pause: float) -> None:
+        """Let one response pause this limiter for up to ``max_pause`` seconds if that is
+        longer than allowed so far."""
+        seconds = _seconds("max_pause", max_pause)
+        with self._lock:
+            self._max_pause = max(self._max_pause, seconds)
 
     def _update_limit(self) -> None:
         """Recompute the limit in force (call with the lock held)."""
@@ -571,7 +587,9 @@ def shared_rate_limiter(
 
     Every client built with the same credential gets the same limiter, on any event loop
     or thread, so the budget is shared across endpoints, client objects and loops; a
-    stricter ``limit`` tightens it.
+    stricter ``limit`` tightens it, and a longer ``max_pause`` extends how long one
+    response may pause them all (each client still gives up on a 429 asking for more than
+    its own ``RetryPolicy.max_retry_after``).
     """
     with _shared_lock:
         limiter = _shared.get(key)
@@ -579,6 +597,7 @@ def shared_rate_limiter(
             limiter = _shared[key] = LocalRateLimiter(limit, max_pause=max_pause)
             return limiter
     limiter.tighten(limit)
+    limiter.extend_max_pause(max_pause)
     return limiter
 
 

@@ -114,7 +114,8 @@ class RetryPolicy:
     """The share of each backoff delay that is randomized (0: none, 1: full jitter)."""
     max_retry_after: float = attrs.field(default=60.0, validator=_seconds)
     """The longest single wait a server may ask for (``Retry-After``); longer: give up.
-    It also caps how long one response can pause a shared rate limiter."""
+    It also caps how long one response can pause a shared rate limiter (the longest among
+    the clients sharing it)."""
     max_rate_limit_wait: float = attrs.field(default=60.0, validator=_seconds)
     """The time budget for 429s: the most one call waits, in total, on 429 responses."""
     retry_statuses: frozenset[int] = RETRYABLE_STATUSES

@@ -178,6 +178,13 @@ def test_the_bounds_themselves_are_accepted(option, value):
     assert ConviousClient("client-1", "secret-1", **{option: value}).closed is False
 
 
+def test_clients_of_one_credential_share_a_pause_as_long_as_the_most_patient_allows():
+    brisk = ConviousClient("client-pause", "secret-1", retry=RetryPolicy(max_retry_after=5))
+    patient = ConviousClient("client-pause", "secret-1", retry=RetryPolicy(max_retry_after=30))
+    assert brisk.rate_limiter is patient.rate_limiter
+    assert patient.rate_limiter.max_pause == 30  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("value", ["", "   ", None, 5, "x" * 4097])
 @pytest.mark.parametrize("argument", ["client_id", "client_secret"])
 def test_the_credentials_must_be_non_empty_strings(argument, value):

@@ -399,6 +399,27 @@ def test_same_credential_shares_one_limiter_and_tightens_it():
     assert shared_rate_limiter("test-key-a", None).limit is None  # released when unused
 
 
+async def test_a_429_pauses_the_shared_limiter_as_long_as_its_most_patient_client_allows():
+    """Clients of one credential share one pause: the second client's longer ``max_pause``
+    (its ``RetryPolicy.max_retry_after``) is not cut short by the first one's, nor the other
+    way round, so nobody sends into a pause the server asked for."""
+    impatient = shared_rate_limiter("test-key-pause", None, max_pause=5.0)
+    patient = shared_rate_limiter("test-key-pause", None, max_pause=30.0)
+    also_impatient = shared_rate_limiter("test-key-pause", None, max_pause=1.0)
+    assert impatient is patient is also_impatient
+    vt = VirtualTime()
+    patient._clock, patient._sleep, patient._rand = vt.clock, vt.sleep, lambda: 0.5
+    start = vt.now
+    patient.observe(429, {"Retry-After": "20"})
+    log: list[float] = []
+    await vt.run(leave(patient, vt, log))
+    assert start + 20 <= log[0] <= start + 21
+    paused_at = vt.now
+    patient.observe(429, {"Retry-After": "999"})  # the longest cap still caps it
+    await vt.run(leave(patient, vt, log))
+    assert paused_at + 30 <= log[1] <= paused_at + 31
+
+
 def test_two_event_loops_in_two_threads_share_one_budget():
     """One budget per process: requests from two loops never leave closer than the interval."""
     limiter = shared_rate_limiter("test-two-loops", RateLimit(max_requests=50, period=1))
