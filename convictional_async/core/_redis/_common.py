@@ -125,11 +125,12 @@ class Background:
     def __len__(self) -> int:
         return len(self._tasks)
 
-    def start(self, work: Awaitable[None]) -> None:
+    def start(self, work: Awaitable[None]) -> asyncio.Task[None]:
         """Run ``work`` in a task of its own; its failure is logged, never raised."""
         task = asyncio.ensure_future(self._logged(work))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     @staticmethod
     async def _logged(work: Awaitable[None]) -> None:

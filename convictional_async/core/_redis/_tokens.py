@@ -4,10 +4,12 @@ Among all the processes asking for a credential's token at once, exactly one log
 it takes a lock (``SET NX PX`` with a random value only it knows), runs its login, stores
 the token with an expiry and releases the lock with a compare-and-delete, all in Lua
 (:mod:`._scripts`). The others poll (10 ms, doubling up to ``max_poll``) until the token
-appears. A process that dies holding the lock holds the others up for at most the lock's
-expiry; one that is still logging in when it expires may be joined by a second login. A
-token a server rejected (``stale``) counts as missing, so a 401 anywhere leads to one
-new login for everyone.
+appears. A caller cancelled once its login has answered still stores the token and
+releases the lock (in a task of its own); one cancelled or failing earlier, or unable to
+store the token, releases the lock if it is still its own. Only a process that dies
+holding the lock holds the others up, for at most the lock's expiry; one that is still
+logging in when it expires may be joined by a second login. A token a server rejected
+(``stale``) counts as missing, so a 401 anywhere leads to one new login for everyone.
 """
 
 from __future__ import annotations
@@ -105,9 +107,7 @@ class RedisTokenCache:
         poll = FIRST_POLL
         while True:
             try:
-                found, token, ms = await self._run(
-                    "FETCH_OR_LOCK", keys, stale or "", holder, self._lock_ms
-                )
+                found, token, ms = await self._fetch_or_lock(keys, stale or "", holder)
             except RedisUnavailableError as exc:
                 if self._on_redis_error == "fail":
                     raise
@@ -119,6 +119,15 @@ class RedisTokenCache:
                 return await self._login_and_share(keys, login, holder)
             await self._sleep(max(0.001, min(poll, int(ms) / 1000)))
             poll = min(poll * 2, self._max_poll)
+
+    async def _fetch_or_lock(self, keys: list[str], stale: str, holder: str) -> Any:
+        """Run FETCH_OR_LOCK. If its reply is lost (the caller was cancelled, or Redis
+        failed), the script may still have taken the lock: it is released (if still ours)."""
+        try:
+            return await self._run("FETCH_OR_LOCK", keys, stale, holder, self._lock_ms)
+        except BaseException:
+            self._background.start(self._unlock(keys[1], holder))
+            raise
 
     async def _login(self, login: Login) -> CachedToken:
         self.logins += 1
@@ -132,14 +141,19 @@ class RedisTokenCache:
             self._background.start(self._unlock(keys[1], holder))
             raise
         lifetime = min(token.renew_in or self._ttl, self._ttl)
-        shared = CachedToken(token.access_token, renew_in=lifetime)
+        # Shared in a task of its own: a caller cancelled now still stores the token it
+        # got and releases the lock, instead of holding everyone up for lock_ttl.
+        sharing = self._share(keys, token.access_token, lifetime, holder)
+        await asyncio.shield(self._background.start(sharing))
+        return CachedToken(token.access_token, renew_in=lifetime)
+
+    async def _share(self, keys: list[str], token: str, lifetime: float, holder: str) -> None:
+        """Store the token and release the lock; if Redis fails, try to release the lock."""
         try:
-            await self._run(
-                "STORE_AND_UNLOCK", keys, token.access_token, max(1, round(lifetime * 1000)), holder
-            )
+            await self._run("STORE_AND_UNLOCK", keys, token, max(1, round(lifetime * 1000)), holder)
         except RedisUnavailableError as exc:
             logger.warning("%s; the new token is used here but not shared", exc)
-        return shared
+            self._background.start(self._unlock(keys[1], holder))
 
     async def _unlock(self, lock: str, holder: str) -> None:
         await self._run("UNLOCK", [lock], holder)
