@@ -47,11 +47,11 @@ def mock_http() -> Iterator[aioresponses.aioresponses]:
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[..., Awaitable[URL]]]:
     """``await serve(app)``: run an ``aiohttp.web`` app on 127.0.0.1 for this test; its base
-    URL. Slow handlers do not hold up the teardown (shutdown_timeout 0.1 s)."""
+    URL. Slow handlers do not hold up the teardown (shutdown_timeout 0.01 s)."""
     runners: list[web.AppRunner] = []
 
     async def start(app: web.Application) -> URL:
-        runner = web.AppRunner(app, shutdown_timeout=0.1)
+        runner = web.AppRunner(app, shutdown_timeout=0.01)
         await runner.setup()
         runners.append(runner)
         await web.TCPSite(runner, "127.0.0.1", 0).start()
