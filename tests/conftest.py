@@ -9,7 +9,7 @@ from unittest import mock
 
 import aioresponses.core
 import pytest
-from aiohttp import ClientResponse, web
+from aiohttp import ClientResponse, web, web_app
 from yarl import URL
 
 
@@ -47,11 +47,11 @@ def mock_http() -> Iterator[aioresponses.aioresponses]:
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[..., Awaitable[URL]]]:
     """``await serve(app)``: run an ``aiohttp.web`` app on 127.0.0.1 for this test; its base
-    URL. Slow handlers do not hold up the teardown (shutdown_timeout 0.1 s)."""
+    URL. Slow handlers do not hold up the teardown (shutdown_timeout 0.01 s)."""
     runners: list[web.AppRunner] = []
 
     async def start(app: web.Application) -> URL:
-        runner = web.AppRunner(app, shutdown_timeout=0.1)
+        runner = web.AppRunner(app, shutdown_timeout=0.01)
         await runner.setup()
         runners.append(runner)
         await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -73,3 +73,19 @@ def aiohttp_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     elif not _transport._DIRECT:
         pytest.skip("this aiohttp release has no direct path")
     return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _forget_served_apps() -> Iterator[None]:
+    """Let each test's servers be freed when it ends.
+
+    aiohttp caches every (handler, apps) pair it served in a module-level
+    ``lru_cache(maxsize=1024)`` (aio-libs/aiohttp#9158), which keeps up to 1,024 finished
+    test servers alive, sandboxes with thousands of products among them; every full
+    garbage collection then walks them all. Emptying the cache after each test changes
+    nothing a test sees: aiohttp rebuilds an entry on a handler's next request.
+    """
+    yield
+    cache = getattr(web_app, "_cached_build_middleware", None)
+    if cache is not None:
+        cache.cache_clear()

@@ -82,7 +82,7 @@ def test_programs_pass_mypy_strict(tmp_path: Path) -> None:
         path.write_text(snippet.code, encoding="utf-8")
         files.append(str(path))
     result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", *files],
+        [sys.executable, "-m", "mypy", "--strict", *files],
         capture_output=True,
         text=True,
         timeout=180,

@@ -68,6 +68,14 @@ async def sandbox() -> AsyncIterator[Any]:
         yield running
 
 
+@pytest.fixture
+async def small_sandbox() -> AsyncIterator[Any]:
+    """For clients paced at the default 5/s: 8 products, 2 per seller (a seller's
+    ``limit=1`` listing still takes more than one page)."""
+    async with Sandbox(SandboxConfig(rate_limit=None, products=8)) as running:
+        yield running
+
+
 # --- every endpoint -------------------------------------------------------------------------
 
 
@@ -264,7 +272,8 @@ async def test_every_endpoint_works_against_the_sandbox(sandbox):
     assert missing == set()
 
 
-async def test_the_readme_example_runs_as_written(sandbox):
+async def test_the_readme_example_runs_as_written(small_sandbox):
+    sandbox = small_sandbox
     async with ConvictionalClient(api_key=sandbox.buyer_key, base_url=sandbox.url) as client:
         async for product in client.buyer.products.list():
             variant = product.variants[0]

@@ -93,7 +93,12 @@ async def test_per_product_order_survives_5xx_and_dropped_connections(sandbox, c
     sandbox.faults.update({"error_rate": 0.2, "drop_rate": 0.1})
     products = [f"p{i}" for i in range(6)]
     await client.inventory.publish([created(p) for p in products])
-    async with client.inventory.batcher(max_batch_size=7, linger=0.001, lanes=lanes) as batcher:
+    async with client.inventory.batcher(
+        max_batch_size=7,
+        linger=0.001,
+        lanes=lanes,
+        retry=FAST,  # the faults, not the backoff
+    ) as batcher:
         for n in range(60):
             for product in products:
                 await batcher.send(availability(product, n))

@@ -24,6 +24,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 TOKEN = "hostile-token-abc123"
 NESTED = b"[" * 100_000 + b"]" * 100_000
 REQUEST_ID = {"X-Request-ID": "hostile-req-1"}
+DEADLINE = 0.5
+"""The deadline of hostile tests whose reply ends by itself (a slow gzip bomb included)."""
+WAITED_DEADLINE = 0.2
+"""The deadline of tests that wait it out (a server that hangs or trickles, a paused
+limiter): each such test lasts this long, whatever the server does."""
 
 
 def _json(status: int, body: object, **headers: str) -> web.Response:

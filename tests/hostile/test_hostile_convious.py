@@ -18,13 +18,13 @@ from convious import (
     Timeout,
 )
 
-from .conftest import TOKEN
+from .conftest import DEADLINE, TOKEN, WAITED_DEADLINE
 
 SECRET = "hostile-client-secret-42"
 
 
 def client_for(hostile, *, pricer: str, identity: str = "ok-token", **options) -> ConviousClient:
-    options.setdefault("timeout", Timeout(deadline=0.5))
+    options.setdefault("timeout", Timeout(deadline=DEADLINE))
     options.setdefault("retry", RetryPolicy(max_retries=1, backoff_initial=0.01))
     return ConviousClient(
         "hostile-client",
@@ -53,7 +53,8 @@ async def lookup(client: ConviousClient):
 async def test_a_slow_pricer_or_token_endpoint_ends_at_the_deadline(hostile, pricer, identity):
     loop = asyncio.get_running_loop()
     started = loop.time()
-    async with client_for(hostile, pricer=pricer, identity=identity) as client:
+    waiting = Timeout(deadline=WAITED_DEADLINE)
+    async with client_for(hostile, pricer=pricer, identity=identity, timeout=waiting) as client:
         with pytest.raises(DeadlineExceeded):
             await lookup(client)
     assert loop.time() - started < 5

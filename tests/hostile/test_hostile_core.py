@@ -22,7 +22,7 @@ from convictional_async.core import (
     Transport,
 )
 
-from .conftest import TOKEN
+from .conftest import DEADLINE, TOKEN, WAITED_DEADLINE
 
 # The transport meets each hostile server on both of its ways into aiohttp (its direct path
 # and session.request); the client-level hostile tests above the transport use the default.
@@ -31,9 +31,21 @@ pytestmark = pytest.mark.usefixtures("aiohttp_path")
 KEY = "hostile-api-key-123"
 
 
+def transport_with_deadline(deadline: float) -> Transport:
+    return Transport(timeout=Timeout(total=30, deadline=deadline), max_response_bytes=1024 * 1024)
+
+
 @pytest.fixture
 async def transport():
-    transport = Transport(timeout=Timeout(total=30, deadline=0.5), max_response_bytes=1024 * 1024)
+    transport = transport_with_deadline(DEADLINE)
+    yield transport
+    await transport.aclose()
+
+
+@pytest.fixture
+async def waiting_transport():
+    """A transport whose deadline the test waits out."""
+    transport = transport_with_deadline(WAITED_DEADLINE)
     yield transport
     await transport.aclose()
 
@@ -54,13 +66,13 @@ async def get(pipeline, hostile, scenario, **kwargs):
 
 
 @pytest.mark.parametrize("scenario", ["trickle", "hang"])
-async def test_the_deadline_bounds_the_whole_call(hostile, transport, scenario):
-    pipeline = pipeline_for(transport)
+async def test_the_deadline_bounds_the_whole_call(hostile, waiting_transport, scenario):
+    pipeline = pipeline_for(waiting_transport)
     loop = asyncio.get_running_loop()
     started = loop.time()
     with pytest.raises(DeadlineExceeded) as caught:
         await get(pipeline, hostile, scenario)
-    assert loop.time() - started < 5  # 0.5 s deadline; without one: 30 s per attempt x 4
+    assert loop.time() - started < 5  # 0.2 s deadline; without one: 30 s per attempt x 4
     assert caught.value.request_may_have_been_sent
     assert pipeline.metrics.deadlines_exceeded == 1
 
@@ -71,10 +83,10 @@ async def test_a_per_call_deadline_overrides_the_clients(hostile, transport):
         await get(pipeline, hostile, "hang", deadline=0.1)
 
 
-async def test_a_request_waiting_in_the_limiter_honours_its_deadline(hostile, transport):
+async def test_a_request_waiting_in_the_limiter_honours_its_deadline(hostile, waiting_transport):
     limiter = LocalRateLimiter()
     limiter.observe(429, {"Retry-After": "50"})  # paused for 50 s
-    pipeline = pipeline_for(transport, limiter=limiter)
+    pipeline = pipeline_for(waiting_transport, limiter=limiter)
     with pytest.raises(DeadlineExceeded) as caught:
         await get(pipeline, hostile, "ok-token")
     assert not caught.value.request_may_have_been_sent
