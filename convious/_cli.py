@@ -32,6 +32,7 @@ from ._batcher import DEFAULT_CLOSE_TIMEOUT, DEFAULT_LINGER, DEFAULT_MAX_BATCH_S
 from ._client import ConviousClient
 from ._demo import REAL_CONCURRENCY, REAL_LOOKUPS, DemoOptions, main_demo
 from ._lanes import MAX_BATCH_SIZE
+from ._logs import keep_quiet
 from ._publish import PublishSummary, format_publish, publish_file, validate_file
 
 if TYPE_CHECKING:
@@ -189,7 +190,13 @@ def _add_demo(commands: Commands) -> None:
     )
     _option(demo, "--no-revoke", action="store_true", help="do not revoke tokens halfway")
     _option(demo, "--seed", type=int, default=_DEMO.seed, help="seed of the lookup plan")
-    _option(demo, "-v", "--verbose", action="store_true", help="log every HTTP attempt")
+    _option(
+        demo,
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log every HTTP attempt and the SDK's warnings as they happen",
+    )
 
 
 def _add_events(commands: Commands) -> None:
@@ -279,6 +286,11 @@ def _add_rates(parser: argparse.ArgumentParser, **defaults: float) -> None:
 def _demo(args: argparse.Namespace) -> int:
     if args.verbose:
         logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s")
+    else:
+        # The demo injects faults on purpose; the SDK's warnings about them (a batch sent
+        # again after a 503) are counted in the report, not printed between the progress
+        # lines. CONVIOUS_LOG or --verbose shows them.
+        keep_quiet()
     lookups, concurrency = (REAL_LOOKUPS, REAL_CONCURRENCY) if args.real else (None, None)
     options = DemoOptions(
         lookups=args.lookups or lookups or _DEMO.lookups,

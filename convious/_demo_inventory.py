@@ -73,4 +73,5 @@ class Inventory:
             "sent": len(CATALOGUE) + self.updates,
             "delivered": self.batcher.delivered,
             "batches": self.batcher.batches,
+            "retried": self.batcher.failed_attempts,
         }

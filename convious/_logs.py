@@ -48,3 +48,18 @@ def configure_from_env(environ: Mapping[str, str] = os.environ) -> int | None:
         if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
             logger.addHandler(_StderrHandler())
     return level
+
+
+def keep_quiet() -> None:
+    """Keep the SDK's records off the terminal where logging was not set up.
+
+    With no handler anywhere (no ``CONVIOUS_LOG``, nothing the application configured),
+    Python prints warnings through its last-resort handler; a command-line tool that
+    reports the same events in its own words calls this first.
+    """
+    if logging.getLogger().handlers:
+        return
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            logger.addHandler(logging.NullHandler())

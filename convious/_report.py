@@ -128,7 +128,15 @@ def _inventory_line(events: dict[str, int]) -> str:
         f"  inventory        {events['catalogue']} products, then {events['updates']:,} "
         f"availability updates, through the batcher: {events['delivered']:,} of "
         f"{events['sent']:,} events delivered in {events['batches']:,} batches"
+        f"{_retried(events.get('retried', 0))}"
     )
+
+
+def _retried(attempts: int) -> str:
+    """How many batch attempts failed and were sent again (nothing when none did)."""
+    if not attempts:
+        return ""
+    return f" ({attempts:,} failed attempt{'s' if attempts != 1 else ''} retried)"
 
 
 def _scarcity_line(scarcity: Scarcity) -> str:

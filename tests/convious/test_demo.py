@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import pytest
 
 from convious._cli import main
 from convious._demo import DemoOptions, format_summary, plan_lookups, run_demo
+from convious._report import _inventory_line
 
 
 async def test_demo_rides_through_faults_and_a_revocation():
@@ -65,3 +67,36 @@ def test_the_console_script_runs_the_demo():
     )
     assert result.returncode == 0, result.stderr
     assert "60 ok, 0 failed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("environ", "quiet", "printed"),
+    [
+        ({}, False, "a batch was not accepted\n"),  # Python's last-resort handler
+        ({}, True, ""),
+        ({"CONVIOUS_LOG": "info"}, True, "WARNING convious._batcher: a batch was not accepted"),
+    ],
+)
+def test_the_demo_keeps_sdk_warnings_off_the_terminal_unless_logging_is_set_up(
+    environ, quiet, printed
+):
+    code = (
+        "import logging, convious._logs as logs\n"
+        + ("logs.keep_quiet()\n" if quiet else "")
+        + "logging.getLogger('convious._batcher').warning('a batch was not accepted')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "CONVIOUS_LOG"} | environ
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert (printed in result.stderr) if printed else result.stderr == ""
+
+
+def test_the_summary_counts_failed_batch_attempts():
+    events = {"catalogue": 6, "updates": 4, "sent": 10, "delivered": 10, "batches": 3}
+    assert _inventory_line(events).endswith("10 of 10 events delivered in 3 batches")
+    events["retried"] = 1
+    assert _inventory_line(events).endswith("in 3 batches (1 failed attempt retried)")
+    events["retried"] = 2
+    assert _inventory_line(events).endswith("in 3 batches (2 failed attempts retried)")
