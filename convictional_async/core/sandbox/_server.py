@@ -14,7 +14,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Final, Generic, Self, TypeVar
 
-from aiohttp import web
+from aiohttp import web, web_app
 
 from ._faults import Faults
 from ._ratelimit import FixedWindowLimiter
@@ -27,6 +27,21 @@ ServerT = TypeVar("ServerT", bound="SandboxServer")
 ConfigT = TypeVar("ConfigT")
 FaultsT = TypeVar("FaultsT", bound=Faults)
 StateT = TypeVar("StateT")
+
+
+def _forget_served_apps() -> None:
+    """Let a stopped sandbox be freed.
+
+    aiohttp caches every (handler, applications) pair it has served in a module-level
+    ``lru_cache`` of 1,024 entries (``aiohttp.web_app._cached_build_middleware``), which
+    keeps a stopped sandbox, with its whole catalogue, alive until 1,024 others have
+    pushed it out: a test suite that starts a sandbox per test grows by each. Emptying the
+    cache frees them; servers still running rebuild their entries on their next request.
+    """
+    cache = getattr(web_app, "_cached_build_middleware", None)
+    clear = getattr(cache, "cache_clear", None)
+    if clear is not None:
+        clear()
 
 
 class SandboxServer:
@@ -94,6 +109,7 @@ class SandboxServer:
         runner, self._runner, self._url = self._runner, None, None
         if runner is not None:
             await runner.cleanup()
+            _forget_served_apps()
 
     async def __aenter__(self) -> Self:
         await self.start()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import gc
 import random
+import weakref
 from pathlib import Path
 
 import aiohttp
@@ -86,6 +88,19 @@ async def test_the_runner_lifecycle() -> None:
         with pytest.raises(OSError, match="address already in use"):
             await ShopSandbox(port=shop.port).start()
     await shop.stop()
+
+
+async def test_a_stopped_sandbox_is_freed(session: aiohttp.ClientSession) -> None:
+    """aiohttp's module-level middleware cache must not keep stopped sandboxes alive."""
+    apps = []
+    for _ in range(3):
+        async with ShopSandbox() as shop:
+            assert shop._runner is not None
+            apps.append(weakref.ref(shop._runner.app))
+            async with session.post(f"{shop.url}/login", json={}) as response:
+                assert response.status == 200  # served: aiohttp has cached its handler
+    gc.collect()
+    assert [app() for app in apps] == [None, None, None]
 
 
 async def test_serve_until_cancelled(session: aiohttp.ClientSession) -> None:
