@@ -378,24 +378,14 @@ class _Direct:
         self, method: str, url: URL, headers: CIMultiDict[str], body: bytes | None
     ) -> aiohttp.ClientResponse:
         """What ``session.request(method, url, data=body, headers=headers,
-        allow_redirects=False)`` returns, for this transport's session."""
+        allow_redirects=False)`` returns, for this transport's session and a URL without
+        credentials in it."""
         if self._session.closed:
             raise RuntimeError("Session is closed")
         if url.scheme not in self._schemes:
             raise aiohttp.NonHttpUrlClientError(url)
         if not url.raw_host:
             raise aiohttp.InvalidUrlClientError(url)
-        if url.raw_user is not None or url.raw_password is not None:
-            # session.request strips them into Basic auth and refuses an Authorization
-            # header beside them; ClientRequest alone would let them override it.
-            return await self._session.request(
-                method,
-                url,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                timeout=self._timeout,
-            )
         request = aiohttp.ClientRequest(
             method,
             url,
@@ -638,6 +628,11 @@ class Transport:
                         direct is not None
                         and aiohttp.ClientSession._request is _SESSION_REQUEST
                         and aiohttp.ClientSession.request is _SESSION_REQUEST_PUBLIC
+                        # session.request strips credentials in the URL into Basic auth
+                        # and refuses an Authorization header beside them; ClientRequest
+                        # alone would let them override it.
+                        and url.raw_user is None
+                        and url.raw_password is None
                     ):
                         response = await direct.request(method, url, self._prepared(headers), body)
                     else:
