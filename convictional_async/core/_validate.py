@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 import reprlib
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any, Concatenate
 
@@ -107,7 +108,8 @@ def non_negative_int(name: str, value: object, high: int | None = None) -> int:
 def _number(name: str, value: object, high: float, *, zero: bool) -> float:
     number = _as_number(value)
     above = number is not None and (number >= 0 if zero else number > 0)
-    if number is not None and above and number <= high and number != math.inf:
+    # sys.float_info.max, not math.inf: an int too large for a float is not finite either
+    if number is not None and above and number <= high and number <= sys.float_info.max:
         return number
     upper = "" if high == math.inf else f" and <= {high:g}"
     raise ValueError(
@@ -136,6 +138,9 @@ def positive_number(name: str, value: object, high: float = math.inf) -> float:
     >>> positive_number("delay", 5, high=1)
     Traceback (most recent call last):
     ValueError: delay must be a number > 0 and <= 1, got 5
+    >>> positive_number("timeout", 10**400)  # finite, but not as a float
+    Traceback (most recent call last):
+    ValueError: timeout must be a number > 0, got an integer of 1329 bits
     """
     return _number(name, value, high, zero=False)
 

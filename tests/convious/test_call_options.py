@@ -82,6 +82,7 @@ async def test_concurrent_raw_responses_see_their_own_request(sandbox, client):
         ({"timeout": "5"}, "timeout"),
         ({"timeout": math.nan}, "timeout"),
         ({"timeout": math.inf}, "timeout"),
+        ({"timeout": 10**400}, "timeout"),  # an int too large for a float
         ({"max_retries": -1}, "max_retries"),
         ({"max_retries": True}, "max_retries"),
         ({"extra_headers": {"X-A": "1\r\nX-B: 2"}}, "extra_headers"),
