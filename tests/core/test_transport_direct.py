@@ -302,6 +302,9 @@ async def test_a_bare_os_error_is_a_client_os_error_on_both_paths(server, transp
     ):
         await transport.send("POST", server / "echo", {}, b"{}")
     assert isinstance(caught.value.__cause__, aiohttp.ClientOSError)
+    connector = transport._session.connector  # type: ignore[union-attr]
+    assert connector is not None
+    assert not connector._acquired  # the connection that failed to send was closed
 
 
 async def test_credentials_in_the_url_never_override_the_authorization_header(server, transport):
