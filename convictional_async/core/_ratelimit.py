@@ -61,6 +61,7 @@ import attrs
 from multidict import istr
 
 from ._retry import resume_jitter, retry_after_seconds
+from ._validate import non_negative_number
 
 logger = logging.getLogger("convictional_async.ratelimit")
 # Case-insensitive keys made once: a response's headers are searched for them every time.
@@ -97,13 +98,6 @@ def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> Non
         isinstance(value, int | float) and math.isfinite(value) and value > 0
     ):
         raise ValueError(f"{attribute.name} must be a finite number > 0, got {value!r}")
-
-
-def _seconds(name: str, value: object) -> float:
-    """``value`` as a number of seconds >= 0 (NaN and a bool are refused)."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return float(value)
 
 
 def _margin(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -373,8 +367,8 @@ class LocalRateLimiter:
     ) -> None:
         if limit is not None and not isinstance(limit, RateLimit):
             raise ValueError("limit must be a RateLimit or None")
-        self._default_pause = _seconds("default_pause", default_pause)
-        self._max_pause = _seconds("max_pause", max_pause)
+        self._default_pause = float(non_negative_number("default_pause", default_pause))
+        self._max_pause = float(non_negative_number("max_pause", max_pause))
         self._configured = limit
         self._advertised: RateLimit | None = None
         self._advertised_until = 0.0
@@ -426,7 +420,7 @@ class LocalRateLimiter:
     def extend_max_pause(self, max_pause: float) -> None:
         """Let one response pause this limiter for up to ``max_pause`` seconds if that is
         longer than allowed so far."""
-        seconds = _seconds("max_pause", max_pause)
+        seconds = float(non_negative_number("max_pause", max_pause))
         with self._lock:
             self._max_pause = max(self._max_pause, seconds)
 

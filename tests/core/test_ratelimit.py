@@ -444,3 +444,13 @@ def test_two_event_loops_in_two_threads_share_one_budget():
     # Times are taken just after each request was let go, so a busy machine can only add
     # to one of them: the span of all 16 is the robust claim (two budgets would halve it).
     assert log[-1] - log[0] >= 15 * 0.0208 * 0.95
+
+
+@pytest.mark.parametrize("name", ["default_pause", "max_pause"])
+@pytest.mark.parametrize("value", [-1, float("nan"), float("inf"), 10**400, True, "5"])
+def test_pause_settings_must_be_finite_numbers_of_seconds(name, value):
+    with pytest.raises(ValueError, match=rf"^{name} must be a number >= 0"):
+        LocalRateLimiter(**{name: value})
+    limiter = shared_rate_limiter("test-key-bad-pause", None)
+    with pytest.raises(ValueError, match=r"^max_pause must be a number >= 0"):
+        limiter.extend_max_pause(value)  # type: ignore[arg-type]
