@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import sys
 import types
 from asyncio import current_task
 from collections import deque
@@ -33,7 +32,7 @@ from ._errors import (
     TransportError,
 )
 from ._response import Response
-from ._validate import brief
+from ._validate import brief, positive_number
 
 T = TypeVar("T")
 
@@ -53,13 +52,13 @@ def _optional_seconds(_: object, attribute: attrs.Attribute[Any], value: object)
     """
     if value is None:
         return
-    if isinstance(value, bool) or not (
-        isinstance(value, int | float) and 0 < value <= sys.float_info.max
-    ):
+    try:
+        positive_number(attribute.name, value)
+    except ValueError:
         raise ValueError(
             f"{attribute.name} must be a finite number of seconds > 0, or None for no limit, "
             f"got {brief(value)}"
-        )
+        ) from None
 
 
 @attrs.frozen(kw_only=True)
