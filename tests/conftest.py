@@ -9,8 +9,10 @@ from unittest import mock
 
 import aioresponses.core
 import pytest
-from aiohttp import ClientResponse, web, web_app
+from aiohttp import ClientResponse, web
 from yarl import URL
+
+from convictional_async.core.sandbox._server import _forget_served_apps as forget_served_apps
 
 
 class _CompatClientResponse(ClientResponse):
@@ -77,15 +79,9 @@ def aiohttp_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
 @pytest.fixture(autouse=True)
 def _forget_served_apps() -> Iterator[None]:
-    """Let each test's servers be freed when it ends.
-
-    aiohttp caches every (handler, apps) pair it served in a module-level
-    ``lru_cache(maxsize=1024)`` (aio-libs/aiohttp#9158), which keeps up to 1,024 finished
-    test servers alive, sandboxes with thousands of products among them; every full
-    garbage collection then walks them all. Emptying the cache after each test changes
-    nothing a test sees: aiohttp rebuilds an entry on a handler's next request.
-    """
+    """Let each test's servers be freed when it ends, sandboxes or not (the plain
+    ``aiohttp.web`` apps of ``serve`` included): aiohttp's module-level middleware cache
+    would keep up to 1,024 of them alive, and every full garbage collection walk them all.
+    The sandbox kit's ``stop()`` does the same for sandboxes."""
     yield
-    cache = getattr(web_app, "_cached_build_middleware", None)
-    if cache is not None:
-        cache.cache_clear()
+    forget_served_apps()
